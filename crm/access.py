@@ -1,0 +1,123 @@
+"""Who may see, change or act on which rows: the one place that knows.
+
+Roles are groups holding model-level permissions. A model-level permission reaches every row of
+the model (supervisors, administrators, viewers). Users without it (account managers) reach
+only the rows their ``RowScope`` grants: rows carrying a django-guardian object permission for
+them, rows hanging off such a row, or rows they created or were assigned.
+
+Views, forms, filters, tables, reports and exports take their rows from ``visible()``;
+``get_or_404()`` makes a row out of scope look exactly like a missing one, and ``require()`` turns
+a visible row with a forbidden action into a 403.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from guardian.shortcuts import get_objects_for_user
+
+# Copying customers out (export) and moving them between managers (transfer) belong to
+# superusers alone: no role holds these, and nobody can grant them (see crm.admin, crm.guards).
+SUPERUSER_ONLY_PERMISSIONS = frozenset(
+    {"customers.export_customer", "customers.transfer_customer"}
+)
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """How a user without the model-level permission reaches rows of one model.
+
+    guarded: the rows carry guardian object permissions of their own.
+    through: the path of a foreign key to a model whose scope decides (a contact's customer).
+    owner_fields: fields naming a user; a row is the user's if any of them is the user.
+    """
+
+    guarded: bool = False
+    through: str | None = None
+    owner_fields: tuple[str, ...] = ()
+
+
+# Model label -> its row scope. A model not listed here is reachable through model-level
+# permissions only.
+ROW_SCOPES: dict[str, RowScope] = {}
+
+
+def _perm_name(model, action):
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def visible(user, model, action="view"):
+    """The rows of ``model`` on which ``user`` may take ``action`` (view, change, delete, ...).
+
+    Anonymous and inactive users get none; superusers get all; a model-level permission gives
+    all rows; otherwise the model's RowScope decides.
+    """
+    queryset = model._default_manager.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if user.is_superuser or user.has_perm(_perm_name(model, action)):
+        return queryset
+    return queryset.filter(_row_scope_q(user, model, action))
+
+
+def _row_scope_q(user, model, action):
+    scope = ROW_SCOPES.get(model._meta.label_lower)
+    if scope is None:
+        return Q(pk__in=[])
+    condition = Q(pk__in=[])
+    if scope.guarded:
+        granted = get_objects_for_user(
+            user,
+            _perm_name(model, action),
+            klass=model._default_manager.all(),
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+        condition |= Q(pk__in=granted.values("pk"))
+    if scope.through:
+        target = model._meta.get_field(scope.through.split("__")[0]).related_model
+        condition |= Q(**{f"{scope.through}__in": visible(user, target, action).values("pk")})
+    for field in scope.owner_fields:
+        condition |= Q(**{field: user})
+    return condition
+
+
+def get_or_404(user, model, action="view", **lookup):
+    """The row matching ``lookup`` if ``user`` may see it, else Http404 — even if it exists.
+
+    With an action other than view, a visible row the user may not act on raises PermissionDenied.
+    """
+    obj = get_object_or_404(visible(user, model, "view"), **lookup)
+    if action != "view":
+        require(user, action, obj)
+    return obj
+
+
+def can(user, action, obj=None):
+    """True if ``user`` may take ``action`` on ``obj`` (or, without obj, ever hold the permission).
+
+    ``action`` is a verb (change, delete, ...) or a full permission name ("app.codename").
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if "." in action:
+        if action in SUPERUSER_ONLY_PERMISSIONS:
+            return user.is_superuser
+        if obj is None:
+            return user.is_superuser or user.has_perm(action)
+        action = action.split(".", 1)[1].rsplit("_", 1)[0]
+    if obj is None:
+        raise ValueError("can() needs an object for a bare action")
+    return visible(user, type(obj), action).filter(pk=obj.pk).exists()
+
+
+def require(user, action, obj=None):
+    """Raise PermissionDenied (403) unless ``can(user, action, obj)``."""
+    if not can(user, action, obj):
+        raise PermissionDenied
+
+
+def permitted_ids(user, model, action, ids):
+    """The subset of ``ids`` on which ``user`` may take ``action``, in one query (for list buttons)."""
+    return set(visible(user, model, action).filter(pk__in=list(ids)).values_list("pk", flat=True))

@@ -1,0 +1,117 @@
+"""The audit trail: what auditlog records, login events, and the actor of commands.
+
+Every business model is registered here, in one visible place, as its app arrives.
+"""
+
+import contextlib
+
+from auditlog.context import set_actor
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermission, UserObjectPermission
+
+from crm.security import client_ip
+
+SYSTEM_USERNAME = "system"
+
+# Values of LogEntry.additional_data["event"] for the ACCESS rows written here.
+EVENT_LABELS = {
+    "login": _("Logged in"),
+    "logout": _("Logged out"),
+    "login_failed": _("Failed login"),
+}
+
+
+def register_models():
+    from crm.models import DictionaryEntry
+
+    User = get_user_model()
+    auditlog.register(
+        User,
+        m2m_fields={"groups", "user_permissions"},
+        mask_fields=["password"],
+        exclude_fields=["last_login"],
+    )
+    auditlog.register(Group, m2m_fields={"permissions"})
+    auditlog.register(UserObjectPermission)
+    auditlog.register(GroupObjectPermission)
+    auditlog.register(DictionaryEntry)
+
+
+def system_actor():
+    """The named, inactive user that commands act as, so their changes have an actor."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"is_active": False, "first_name": "System"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+@contextlib.contextmanager
+def as_system():
+    """Run a block of writes with the system user recorded as their actor."""
+    with set_actor(system_actor()):
+        yield
+
+
+def _record(*, event, request, user=None, username=""):
+    User = get_user_model()
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(User),
+        object_pk=str(user.pk) if user else "",
+        object_id=user.pk if user else None,
+        object_repr=(user.get_username() if user else username)[:200],
+        action=LogEntry.Action.ACCESS,
+        actor=user if event != "login_failed" else None,
+        remote_addr=client_ip(request) if request is not None else None,
+        changes={},
+        additional_data={"event": event, "username": username or (user and user.get_username())},
+    )
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    _record(event="login", request=request, user=user)
+
+
+def on_logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        _record(event="logout", request=request, user=user)
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    user = get_user_model()._default_manager.filter(username=username).first()
+    _record(event="login_failed", request=request, user=user, username=username)
+
+
+def describe_changes(entry, limit=300):
+    """A one-line summary of an entry's field changes, using field names the user reads."""
+    changes = entry.changes or {}
+    if not changes:
+        return ""
+    model = entry.content_type.model_class()
+    parts = []
+    for field_name, change in changes.items():
+        label = field_name
+        if model is not None:
+            try:
+                label = str(model._meta.get_field(field_name).verbose_name)
+            except Exception:  # a field since removed from the model
+                label = field_name
+        if isinstance(change, dict):  # many-to-many: {"type": "add", "objects": [...]}
+            sign = "+" if change.get("operation", change.get("type")) == "add" else "−"
+            parts.append(f"{label}: {sign}{', '.join(map(str, change.get('objects', [])))}")
+        elif isinstance(change, (list, tuple)) and len(change) == 2:
+            parts.append(f"{label}: {change[0]} → {change[1]}")
+        else:
+            parts.append(f"{label}: {change}")
+    text = "; ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

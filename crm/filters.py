@@ -1,0 +1,51 @@
+import django_filters
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
+
+from crm import access
+
+
+def _actors(request):
+    return access.visible(request.user, get_user_model()).order_by("username")
+
+
+def _audited_models(request):
+    return ContentType.objects.filter(
+        pk__in=[ct.pk for ct in ContentType.objects.get_for_models(*auditlog.get_models()).values()]
+    ).order_by("app_label", "model")
+
+
+class ContentTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        model = obj.model_class()
+        return str(model._meta.verbose_name) if model else obj.model
+
+
+class ContentTypeFilter(django_filters.ModelChoiceFilter):
+    field_class = ContentTypeChoiceField
+
+
+class AuditLogFilter(django_filters.FilterSet):
+    actor = django_filters.ModelChoiceFilter(queryset=_actors, label=_("User"))
+    content_type = ContentTypeFilter(queryset=_audited_models, label=_("Model"))
+    action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices, label=_("Action"))
+    date_from = django_filters.DateFilter(
+        field_name="timestamp",
+        lookup_expr="date__gte",
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        field_name="timestamp",
+        lookup_expr="date__lte",
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = LogEntry
+        fields = ["actor", "content_type", "action", "date_from", "date_to"]

@@ -1,0 +1,76 @@
+"""The roles of SPEC §2: Django groups and the model-level permissions each may ever use.
+
+Which *rows* a role reaches is decided in ``crm.access``; this table only says which kinds of
+action a role may take. Apps add their permissions here as their models arrive.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+ADMINISTRATOR = "Administrator"
+SUPERVISOR = "Sales supervisor"
+ACCOUNT_MANAGER = "Account manager"
+VIEWER = "Viewer"
+
+ROLE_LABELS = {
+    ADMINISTRATOR: _("Administrator"),
+    SUPERVISOR: _("Sales supervisor"),
+    ACCOUNT_MANAGER: _("Account manager"),
+    VIEWER: _("Viewer"),
+}
+
+_DICTIONARY_ADMIN = [
+    "crm.view_dictionaryentry",
+    "crm.add_dictionaryentry",
+    "crm.change_dictionaryentry",
+    "crm.delete_dictionaryentry",
+]
+_USER_ADMIN = [
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.delete_user",
+    "auth.view_group",
+    "auth.add_group",
+    "auth.change_group",
+    "auth.delete_group",
+    "auth.view_permission",
+]
+
+ROLE_PERMISSIONS = {
+    ADMINISTRATOR: [*_USER_ADMIN, *_DICTIONARY_ADMIN, "auditlog.view_logentry"],
+    SUPERVISOR: ["crm.view_dictionaryentry"],
+    ACCOUNT_MANAGER: ["crm.view_dictionaryentry"],
+    VIEWER: ["crm.view_dictionaryentry"],
+}
+
+
+def role_label(name):
+    return ROLE_LABELS.get(name, name)
+
+
+def sync_roles(*, apps=None):
+    """Create the role groups and give each the permissions of ROLE_PERMISSIONS it lacks.
+
+    Idempotent: a second run finds nothing to do. It only adds, so a permission an administrator
+    gave a role by hand survives a migration. Permissions of models not migrated yet are skipped;
+    the post-migrate run after them fills them in.
+    """
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = set()
+        for perm in perms:
+            app_label, codename = perm.split(".", 1)
+            wanted.update(
+                Permission.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                ).values_list("pk", flat=True)
+            )
+        missing = wanted - set(group.permissions.values_list("pk", flat=True))
+        if missing:
+            group.permissions.add(*missing)

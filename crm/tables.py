@@ -1,0 +1,34 @@
+import django_tables2 as tables
+from auditlog.models import LogEntry
+from django.utils.translation import gettext_lazy as _
+
+from crm.audit import EVENT_LABELS, describe_changes
+
+
+class AuditLogTable(tables.Table):
+    timestamp = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s")
+    actor = tables.Column(verbose_name=_("User"), order_by=("actor__username",), default="—")
+    action = tables.Column(verbose_name=_("Action"))
+    content_type = tables.Column(verbose_name=_("Model"), order_by=("content_type__model",))
+    object_repr = tables.Column(verbose_name=_("Object"))
+    changes = tables.Column(verbose_name=_("Changes"), orderable=False, empty_values=())
+    remote_addr = tables.Column(verbose_name=_("Address"), default="—")
+
+    class Meta:
+        model = LogEntry
+        fields = ("timestamp", "actor", "action", "content_type", "object_repr", "changes", "remote_addr")
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        order_by = ("-timestamp",)
+
+    def render_action(self, record):
+        event = (record.additional_data or {}).get("event")
+        if record.action == LogEntry.Action.ACCESS and event in EVENT_LABELS:
+            return EVENT_LABELS[event]
+        return record.get_action_display()
+
+    def render_content_type(self, value):
+        model = value.model_class()
+        return model._meta.verbose_name if model else value.model
+
+    def render_changes(self, record):
+        return describe_changes(record)

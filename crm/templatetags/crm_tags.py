@@ -1,0 +1,35 @@
+from auditlog.models import LogEntry
+from django import forms, template
+
+from crm.audit import EVENT_LABELS, describe_changes
+
+register = template.Library()
+
+
+@register.filter
+def add_class(bound_field, css):
+    """Render a form field with Bootstrap classes; selects get form-select instead of form-control."""
+    widget = bound_field.field.widget
+    if isinstance(widget, forms.Select) and not isinstance(widget, forms.SelectMultiple):
+        css = css.replace("form-control", "form-select")
+    existing = widget.attrs.get("class", "")
+    return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.inclusion_tag("includes/history_panel.html")
+def history_panel(obj, limit=20):
+    """The audit history of one object, newest first, for any detail page."""
+    entries = []
+    queryset = LogEntry.objects.get_for_object(obj).select_related("actor", "content_type")
+    for entry in queryset.order_by("-timestamp")[:limit]:
+        event = (entry.additional_data or {}).get("event")
+        label = EVENT_LABELS.get(event) if event else entry.get_action_display()
+        entries.append(
+            {
+                "timestamp": entry.timestamp,
+                "actor": entry.actor,
+                "label": label,
+                "summary": describe_changes(entry),
+            }
+        )
+    return {"entries": entries}

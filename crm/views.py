@@ -1,0 +1,42 @@
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.paginators import LazyPaginator
+
+from crm import access
+from crm.filters import AuditLogFilter
+from crm.mixins import PermissionRequiredMixin
+from crm.roles import role_label
+from crm.tables import AuditLogTable
+
+
+@login_required
+def dashboard(request):
+    roles = [role_label(name) for name in request.user.groups.values_list("name", flat=True)]
+    return render(request, "crm/dashboard.html", {"roles": roles})
+
+
+class AuditLogView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+    """The audit trail for administrators: filter by user, model, action and date."""
+
+    permission = "auditlog.view_logentry"
+    template_name = "crm/audit_list.html"
+    table_class = AuditLogTable
+    filterset_class = AuditLogFilter
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        return access.visible(self.request.user, LogEntry).select_related("actor", "content_type")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a login from a locked username and address: 429 and a clear page."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
