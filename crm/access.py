@@ -19,9 +19,7 @@ from guardian.shortcuts import get_objects_for_user
 
 # Copying customers out (export) and moving them between managers (transfer) belong to
 # superusers alone: no role holds these, and nobody can grant them (see crm.admin, crm.guards).
-SUPERUSER_ONLY_PERMISSIONS = frozenset(
-    {"customers.export_customer", "customers.transfer_customer"}
-)
+SUPERUSER_ONLY_PERMISSIONS = frozenset({"customers.export_customer", "customers.transfer_customer"})
 
 
 @dataclass(frozen=True)

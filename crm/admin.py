@@ -22,9 +22,7 @@ admin.site.index_title = _("Users, roles and the data dictionary")
 
 
 def grantable_permissions():
-    return Permission.objects.exclude(pk__in=superuser_only_permission_ids()).select_related(
-        "content_type"
-    )
+    return Permission.objects.exclude(pk__in=superuser_only_permission_ids()).select_related("content_type")
 
 
 class GrantablePermissionsMixin:

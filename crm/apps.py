@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -43,3 +45,11 @@ class CrmConfig(AppConfig):
                 dispatch_uid=f"crm_guard_{through._meta.label_lower}",
             )
         post_migrate.connect(ensure_reference_data, dispatch_uid="crm_reference_data")
+
+
+def project_app_configs():
+    """This project's own apps (not Django's or third parties'), in INSTALLED_APPS order."""
+    from django.apps import apps
+    from django.conf import settings
+
+    return [config for config in apps.get_app_configs() if Path(config.path).parent == settings.BASE_DIR]

@@ -29,9 +29,7 @@ class DictionaryEntry(models.Model):
         verbose_name_plural = _("data dictionary")
         ordering = ["category", "sort_order", "value"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["category", "value"], name="dictionary_unique_category_value"
-            )
+            models.UniqueConstraint(fields=["category", "value"], name="dictionary_unique_category_value")
         ]
 
     def __str__(self):

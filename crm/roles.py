@@ -67,9 +67,9 @@ def sync_roles(*, apps=None):
         for perm in perms:
             app_label, codename = perm.split(".", 1)
             wanted.update(
-                Permission.objects.filter(
-                    content_type__app_label=app_label, codename=codename
-                ).values_list("pk", flat=True)
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename).values_list(
+                    "pk", flat=True
+                )
             )
         missing = wanted - set(group.permissions.values_list("pk", flat=True))
         if missing:

@@ -148,9 +148,9 @@ else:
         "django.db.backends.sqlite3",
     }:
         raise ConfigError("DATABASE_URL must be a postgres:// or sqlite:// URL")
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not DATABASES[
-        "default"
-    ].get("NAME"):
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not DATABASES["default"].get(
+        "NAME"
+    ):
         raise ConfigError("DATABASE_URL must name a database, e.g. postgres://user:pw@host/crm")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

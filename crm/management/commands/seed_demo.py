@@ -1,10 +1,9 @@
 import importlib
 
-from django.apps import apps
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from crm.apps import project_app_configs
 from crm.audit import as_system
 
 
@@ -22,9 +21,7 @@ class Command(BaseCommand):
         # Each app that has demo data offers <app>/demo.py with seed(stdout=, options=); the core
         # goes first (users), and the apps follow in INSTALLED_APPS order.
         with as_system(), transaction.atomic():
-            for config in apps.get_app_configs():
-                if not config.path.startswith(str(settings.BASE_DIR)):
-                    continue
+            for config in project_app_configs():
                 try:
                     module = importlib.import_module(f"{config.name}.demo")
                 except ModuleNotFoundError as exc:
