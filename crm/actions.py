@@ -14,6 +14,8 @@ def set_user_roles(*, user, roles):
     if unknown:
         raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
     groups = list(Group.objects.filter(name__in=roles))
+    if len(groups) != len(set(roles)):
+        raise ValueError("role groups are missing: run migrate")
     user.groups.set(groups)
     return user
 

@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _
 def ensure_reference_data(sender, **kwargs):
     """After every migrate (and test flush): role groups and dictionary entries are in place.
 
-    post_migrate is sent once per app; acting on the last one means every permission exists.
+    post_migrate is sent once per app that has models; acting on the last one means every
+    permission exists.
     """
     from django.apps import apps
 
-    if sender.label != list(apps.get_app_configs())[-1].label:
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label != with_models[-1].label:
         return
     from crm.audit import as_system
     from crm.dictionary import seed_dictionary
