@@ -4,6 +4,7 @@ Playwright's sync API runs an event loop in the test thread, so Django's async-s
 be relaxed for these tests alone (DJANGO_ALLOW_ASYNC_UNSAFE), for as long as the browser lives.
 """
 
+import io
 import os
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def browser():
 @pytest.fixture
 def demo(transactional_db):
     """The demo data of `seed_demo`, created by the real command."""
-    call_command("seed_demo", customers=0, stdout=open(os.devnull, "w"))
+    call_command("seed_demo", customers=0, stdout=io.StringIO())
 
 
 @pytest.fixture
