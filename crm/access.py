@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
+from guardian.utils import get_user_obj_perms_model
 
 # Copying customers out (export) and moving them between managers (transfer) belong to
 # superusers alone: no role holds these, and nobody can grant them (see crm.admin, crm.guards).
@@ -38,7 +40,11 @@ class RowScope:
 
 # Model label -> its row scope. A model not listed here is reachable through model-level
 # permissions only.
-ROW_SCOPES: dict[str, RowScope] = {}
+ROW_SCOPES: dict[str, RowScope] = {
+    "customers.customer": RowScope(guarded=True),
+    "customers.contact": RowScope(through="customer"),
+    "customers.activity": RowScope(through="customer"),
+}
 
 
 def _perm_name(model, action):
@@ -65,20 +71,36 @@ def _row_scope_q(user, model, action):
         return Q(pk__in=[])
     condition = Q(pk__in=[])
     if scope.guarded:
-        granted = get_objects_for_user(
-            user,
-            _perm_name(model, action),
-            klass=model._default_manager.all(),
-            accept_global_perms=False,
-            with_superuser=False,
-        )
-        condition |= Q(pk__in=granted.values("pk"))
+        condition |= Q(pk__in=_granted_pks(user, model, action))
     if scope.through:
         target = model._meta.get_field(scope.through.split("__")[0]).related_model
         condition |= Q(**{f"{scope.through}__in": visible(user, target, action).values("pk")})
     for field in scope.owner_fields:
         condition |= Q(**{field: user})
     return condition
+
+
+def _granted_pks(user, model, action):
+    """A subquery of the pks on which ``user`` holds the object permission ``action``.
+
+    With guardian's direct foreign-key model this reads one indexed table (user, permission,
+    object) instead of guardian's generic text-keyed lookup.
+    """
+    perm_model = get_user_obj_perms_model(model)
+    codename = f"{action}_{model._meta.model_name}"
+    if perm_model is UserObjectPermission:
+        return get_objects_for_user(
+            user,
+            f"{model._meta.app_label}.{codename}",
+            klass=model,
+            accept_global_perms=False,
+            with_superuser=False,
+        ).values("pk")
+    return perm_model.objects.filter(
+        user=user,
+        permission__codename=codename,
+        permission__content_type__app_label=model._meta.app_label,
+    ).values("content_object_id")
 
 
 def get_or_404(user, model, action="view", **lookup):

@@ -26,8 +26,26 @@ EVENT_LABELS = {
 }
 
 
+# Business models, by label so the core imports no domain app: label -> auditlog options.
+AUDITED_MODELS = {
+    "crm.DictionaryEntry": {},
+    "customers.Customer": {
+        "exclude_fields": [
+            "name_pinyin",
+            "name_initials",
+            "name_normalized",
+            "phone_normalized",
+            "updated_at",
+        ]
+    },
+    "customers.CustomerUserObjectPermission": {},
+    "customers.Contact": {"exclude_fields": ["updated_at"]},
+    "customers.Activity": {"exclude_fields": ["updated_at"]},
+}
+
+
 def register_models():
-    from crm.models import DictionaryEntry
+    from django.apps import apps
 
     User = get_user_model()
     auditlog.register(
@@ -39,7 +57,8 @@ def register_models():
     auditlog.register(Group, m2m_fields={"permissions"})
     auditlog.register(UserObjectPermission)
     auditlog.register(GroupObjectPermission)
-    auditlog.register(DictionaryEntry)
+    for label, options in AUDITED_MODELS.items():
+        auditlog.register(apps.get_model(label), **options)
 
 
 def system_actor():

@@ -36,11 +36,27 @@ _USER_ADMIN = [
     "auth.view_permission",
 ]
 
+# Reading every customer and what hangs off it.
+_READ_CUSTOMERS = ["customers.view_customer", "customers.view_contact", "customers.view_activity"]
+
 ROLE_PERMISSIONS = {
-    ADMINISTRATOR: [*_USER_ADMIN, *_DICTIONARY_ADMIN, "auditlog.view_logentry"],
-    SUPERVISOR: ["crm.view_dictionaryentry"],
-    ACCOUNT_MANAGER: ["crm.view_dictionaryentry"],
-    VIEWER: ["crm.view_dictionaryentry"],
+    ADMINISTRATOR: [
+        *_USER_ADMIN,
+        *_DICTIONARY_ADMIN,
+        "auditlog.view_logentry",
+        *_READ_CUSTOMERS,
+        "customers.share_customer",
+        "customers.restore_customer",
+    ],
+    SUPERVISOR: [
+        "crm.view_dictionaryentry",
+        *_READ_CUSTOMERS,
+        "customers.share_customer",
+        "customers.restore_customer",
+    ],
+    # Account managers reach their own customers through object permissions (crm.access).
+    ACCOUNT_MANAGER: ["crm.view_dictionaryentry", "customers.add_customer"],
+    VIEWER: ["crm.view_dictionaryentry", *_READ_CUSTOMERS],
 }
 
 

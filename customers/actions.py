@@ -1,0 +1,228 @@
+"""Every write on customers, contacts and activities.
+
+Each action is keyword-only, runs in a transaction, saves through ``save()`` so auditlog records
+the diff and the actor, and raises ``ActionError`` with a translated message when the rules
+refuse it. Views check access (crm.access) before calling an action; actions check the rules of
+the domain (roles of the people involved, states).
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from crm.roles import ACCOUNT_MANAGER
+from customers.models import CodeSequence, Contact, Customer, CustomerUserObjectPermission
+from customers.pinyin import pinyin_keys
+from customers.search import name_bigrams
+from customers.validators import normalise_name, normalise_phone, normalise_uscc
+
+OWNER_PERMISSIONS = ("view_customer", "change_customer", "delete_customer")
+SHARE_PERMISSIONS = {"view": ("view_customer",), "edit": ("view_customer", "change_customer")}
+
+
+class ActionError(Exception):
+    """A change the rules refuse; ``str()`` is a message for the user, already translated."""
+
+
+def _next_code(today):
+    """The next KH+yyyyMMdd+NNNN code; runs inside the caller's transaction and locks the day row."""
+    CodeSequence.objects.bulk_create([CodeSequence(day=today, last=0)], ignore_conflicts=True)
+    sequence = CodeSequence.objects.select_for_update().get(day=today)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"KH{today:%Y%m%d}{sequence.last:04d}"
+
+
+def _derive_keys(customer):
+    customer.name = customer.name.strip()
+    customer.name_pinyin, customer.name_initials = pinyin_keys(customer.name)
+    customer.name_bigrams = name_bigrams(customer.name)
+    customer.name_normalized = normalise_name(customer.name)[:100]
+    customer.phone_normalized = normalise_phone(customer.phone)[:32]
+    customer.uscc = normalise_uscc(customer.uscc) or None
+
+
+def is_account_manager(user):
+    return user.is_active and user.groups.filter(name=ACCOUNT_MANAGER).exists()
+
+
+def _grant_owner(customer, user):
+    for perm in OWNER_PERMISSIONS:
+        assign_perm(f"customers.{perm}", user, customer)
+
+
+def _revoke_all(customer, user):
+    grants = CustomerUserObjectPermission.objects.filter(content_object=customer, user=user)
+    for grant in grants:  # one by one, so each revocation is audited
+        grant.delete()
+
+
+def create_customer(*, actor, customer, contact=None):
+    """Save a new customer (an unsaved instance from the form) with a fresh code.
+
+    The account manager gets view/change/delete object permissions on it. Optionally saves a
+    first contact as the primary one. Raises ActionError if the manager isn't an account
+    manager or the code or USCC collides.
+    """
+    if not is_account_manager(customer.account_manager):
+        raise ActionError(_("The account manager must be an active user with the account manager role."))
+    try:
+        with transaction.atomic():
+            customer.code = _next_code(timezone.localdate())
+            customer.created_by = actor
+            _derive_keys(customer)
+            customer.save()
+            _grant_owner(customer, customer.account_manager)
+            if contact is not None:
+                contact.customer = customer
+                contact.is_primary = True
+                contact.save()
+    except IntegrityError:
+        raise ActionError(_("A customer with this unified social credit code already exists.")) from None
+    return customer
+
+
+def update_customer(*, actor, customer):
+    """Save edits to a customer (an instance modified by the form) and keep its keys in step.
+
+    A change of account manager moves the manager's object permissions to the new one.
+    """
+    with transaction.atomic():
+        previous = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.account_manager_id != previous.account_manager_id and not is_account_manager(
+            customer.account_manager
+        ):
+            raise ActionError(_("The account manager must be an active user with the account manager role."))
+        _derive_keys(customer)
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:
+            raise ActionError(_("A customer with this unified social credit code already exists.")) from None
+        if customer.account_manager_id != previous.account_manager_id:
+            _revoke_all(customer, previous.account_manager)
+            _grant_owner(customer, customer.account_manager)
+    return customer
+
+
+def transfer_customers(*, actor, customers, to_manager):
+    """Move customers to another account manager (superusers only; the view checks)."""
+    if not is_account_manager(to_manager):
+        raise ActionError(_("The account manager must be an active user with the account manager role."))
+    moved = 0
+    with transaction.atomic():
+        for customer in customers.select_for_update():
+            if customer.account_manager_id == to_manager.pk:
+                continue
+            old = customer.account_manager
+            customer.account_manager = to_manager
+            customer.save(update_fields=["account_manager", "updated_at"])
+            _revoke_all(customer, old)
+            _grant_owner(customer, to_manager)
+            moved += 1
+    return moved
+
+
+def delete_customer(*, actor, customer):
+    """Move a customer to the recycle bin; it disappears everywhere until restored."""
+    with transaction.atomic():
+        customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
+        if customer.is_deleted:
+            raise ActionError(_("This customer is already in the recycle bin."))
+        customer.deleted_at = timezone.now()
+        customer.deleted_by = actor
+        customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return customer
+
+
+def restore_customer(*, actor, customer):
+    """Bring a customer back from the recycle bin, with its grants (which were kept)."""
+    with transaction.atomic():
+        customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
+        if not customer.is_deleted:
+            raise ActionError(_("This customer is not in the recycle bin."))
+        customer.deleted_at = None
+        customer.deleted_by = None
+        customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    return customer
+
+
+def share_customer(*, actor, customer, user, level):
+    """Let another account manager see ("view") or also edit ("edit") a customer."""
+    if level not in SHARE_PERMISSIONS:
+        raise ActionError(_("Choose whether the colleague may view or edit."))
+    if user.pk == customer.account_manager_id:
+        raise ActionError(_("The account manager already has full access to this customer."))
+    if not is_account_manager(user):
+        raise ActionError(_("Customers can only be shared with active account managers."))
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=customer.pk)
+        wanted = set(SHARE_PERMISSIONS[level])
+        held = set(
+            CustomerUserObjectPermission.objects.filter(content_object=customer, user=user).values_list(
+                "permission__codename", flat=True
+            )
+        )
+        for perm in held - wanted:
+            remove_perm(f"customers.{perm}", user, customer)
+        for perm in wanted - held:
+            assign_perm(f"customers.{perm}", user, customer)
+
+
+def revoke_share(*, actor, customer, user):
+    """Take back what was shared with ``user``; the account manager's own access can't be revoked."""
+    if user.pk == customer.account_manager_id:
+        raise ActionError(_("The account manager's access can't be revoked; transfer the customer instead."))
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=customer.pk)
+        _revoke_all(customer, user)
+
+
+def save_contact(*, actor, contact):
+    """Create or update a contact. Making it primary demotes the customer's other primary contact."""
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=contact.customer_id)
+        if contact.is_primary:
+            for other in Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(
+                pk=contact.pk
+            ):
+                other.is_primary = False
+                other.save(update_fields=["is_primary", "updated_at"])
+        elif (
+            not Contact.objects.filter(customer_id=contact.customer_id, is_primary=True)
+            .exclude(pk=contact.pk)
+            .exists()
+        ):
+            # The first contact of a customer is its primary one.
+            contact.is_primary = True
+        contact.save()
+    return contact
+
+
+def delete_contact(*, actor, contact):
+    """Delete a contact; if it was primary, the next contact (by name) becomes primary."""
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=contact.customer_id)
+        was_primary = contact.is_primary
+        customer_id = contact.customer_id
+        contact.delete()
+        if was_primary:
+            successor = Contact.objects.filter(customer_id=customer_id).order_by("name", "id").first()
+            if successor is not None:
+                successor.is_primary = True
+                successor.save(update_fields=["is_primary", "updated_at"])
+
+
+def save_activity(*, actor, activity):
+    """Create or update an activity (交往记录)."""
+    with transaction.atomic():
+        if activity.pk is None:
+            activity.created_by = actor
+        activity.save()
+    return activity
+
+
+def delete_activity(*, actor, activity):
+    """Delete an activity."""
+    activity.delete()

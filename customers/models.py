@@ -1,0 +1,254 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from crm.models import DictionaryEntry
+from customers.search import BigramsField
+
+
+class Level(models.IntegerChoices):
+    ORDINARY = 1, _("Ordinary customer")
+    KEY_DEVELOPMENT = 2, _("Key development customer")
+    MAJOR = 3, _("Major customer")
+    PARTNER = 4, _("Partner")
+    STRATEGIC_PARTNER = 5, _("Strategic partner")
+
+
+class Rating(models.IntegerChoices):
+    ONE = 1, "★"
+    TWO = 2, "★★"
+    THREE = 3, "★★★"
+    FOUR = 4, "★★★★"
+    FIVE = 5, "★★★★★"
+
+
+class CustomerQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveCustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
+    """The default manager: deleted customers (in the recycle bin) are hidden everywhere."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Customer(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        LOST = "lost", _("Lost")
+
+    code = models.CharField(_("customer code"), max_length=16, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(
+        DictionaryEntry,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"category": DictionaryEntry.Category.REGION},
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        related_name="managed_customers",
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.ORDINARY)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"), choices=Rating.choices, null=True, blank=True
+    )
+    credit = models.PositiveSmallIntegerField(_("credit"), choices=Rating.choices, null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    fax = models.CharField(_("fax"), max_length=32, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True)
+    licence_no = models.CharField(_("business licence number"), max_length=32, blank=True)
+    legal_rep = models.CharField(_("legal representative"), max_length=50, blank=True)
+    registered_capital = models.DecimalField(
+        _("registered capital (10k yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    annual_turnover = models.DecimalField(
+        _("annual turnover (10k yuan)"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True)
+    local_tax_no = models.CharField(_("local tax number"), max_length=32, blank=True)
+    national_tax_no = models.CharField(_("national tax number"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    last_order_date = models.DateField(_("last order date"), null=True, blank=True, editable=False)
+
+    name_pinyin = models.CharField(_("name pinyin"), max_length=400, editable=False, default="")
+    name_initials = models.CharField(_("name initials"), max_length=200, editable=False, default="")
+    name_bigrams = BigramsField(editable=False, default="")
+    name_normalized = models.CharField(max_length=100, editable=False, default="")
+    phone_normalized = models.CharField(max_length=32, editable=False, default="")
+
+    created_at = models.DateTimeField(_("entry time"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = AliveCustomerManager()
+    all_objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name_pinyin", "id"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
+        permissions = [
+            ("export_customer", _("Can export customers (superusers only)")),
+            ("transfer_customer", _("Can transfer customers between managers (superusers only)")),
+            ("share_customer", _("Can share a customer with another account manager")),
+            ("restore_customer", _("Can see the recycle bin and restore customers")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=models.Q(uscc__isnull=False) & ~models.Q(uscc=""),
+                name="customer_unique_uscc",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name_pinyin", "id"], name="customer_pinyin_idx"),
+            models.Index(fields=["account_manager", "name_pinyin", "id"], name="customer_mgr_pinyin_idx"),
+            models.Index(fields=["name_normalized"], name="customer_norm_name_idx"),
+            models.Index(fields=["phone_normalized"], name="customer_phone_idx"),
+            models.Index(fields=["region", "name_pinyin"], name="customer_region_idx"),
+            models.Index(fields=["level", "name_pinyin"], name="customer_level_idx"),
+            models.Index(fields=["status", "name_pinyin"], name="customer_status_idx"),
+            models.Index(fields=["last_order_date"], name="customer_last_order_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+
+class CustomerUserObjectPermission(UserObjectPermissionBase):
+    """Direct foreign-key row grants (guardian): one indexed join instead of a generic lookup."""
+
+    content_object = models.ForeignKey(Customer, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("customer permission grant")
+        verbose_name_plural = _("customer permission grants")
+
+
+class CodeSequence(models.Model):
+    """The last customer number given out each day; codes are never reused, even after deletion."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day}: {self.last}"
+
+
+class Contact(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "m", _("Male")
+        FEMALE = "f", _("Female")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    office_phone = models.CharField(_("office phone"), max_length=32, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    memo = models.TextField(_("memo"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=models.Q(is_primary=True), name="contact_one_primary"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Activity(models.Model):
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="activities"
+    )
+    occurred_at = models.DateTimeField(_("time"))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    title = models.CharField(_("summary"), max_length=100)
+    detail = models.TextField(_("details"), max_length=5000, blank=True)
+    remark = models.CharField(_("remark"), max_length=200, blank=True)
+    next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="activity_customer_time_idx"),
+            models.Index(fields=["next_follow_up"], name="activity_follow_up_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
