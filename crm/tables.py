@@ -12,7 +12,7 @@ class AuditLogTable(tables.Table):
     content_type = tables.Column(verbose_name=_("Model"), order_by=("content_type__model",))
     object_repr = tables.Column(verbose_name=_("Object"))
     changes = tables.Column(verbose_name=_("Changes"), orderable=False, empty_values=())
-    remote_addr = tables.Column(verbose_name=_("Address"), default="—")
+    remote_addr = tables.Column(verbose_name=_("IP address"), default="—")
 
     class Meta:
         model = LogEntry

@@ -15,6 +15,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
+    path("customers/", include("customers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

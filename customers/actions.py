@@ -190,9 +190,7 @@ def save_contact(*, actor, contact):
                 other.is_primary = False
                 other.save(update_fields=["is_primary", "updated_at"])
         elif (
-            not Contact.objects.filter(customer_id=contact.customer_id, is_primary=True)
-            .exclude(pk=contact.pk)
-            .exists()
+            not Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk).exists()
         ):
             # The first contact of a customer is its primary one.
             contact.is_primary = True

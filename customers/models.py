@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -62,9 +63,7 @@ class Customer(models.Model):
         related_name="managed_customers",
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.ORDINARY)
-    satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction"), choices=Rating.choices, null=True, blank=True
-    )
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), choices=Rating.choices, null=True, blank=True)
     credit = models.PositiveSmallIntegerField(_("credit"), choices=Rating.choices, null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=6, blank=True)
@@ -160,6 +159,9 @@ class Customer(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("customers:detail", kwargs={"code": self.code})
 
     @property
     def is_deleted(self):

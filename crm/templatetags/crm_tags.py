@@ -33,3 +33,11 @@ def history_panel(obj, limit=20):
             }
         )
     return {"entries": entries}
+
+
+@register.filter
+def person(user):
+    """A user's full name, else the username; an empty string for no user."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

@@ -1,0 +1,217 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm import access
+from crm.dictionary import active_entries
+from crm.models import DictionaryEntry
+from customers import selectors
+from customers.models import Activity, Contact, Customer
+from customers.validators import (
+    normalise_uscc,
+    uscc_problem,
+    validate_phone,
+    validate_postcode,
+)
+
+REASON_LABELS = {
+    "uscc": _("unified social credit code"),
+    "name": _("name"),
+    "phone": _("phone"),
+}
+
+
+class DictionaryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_label
+
+
+class ManagerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class CustomerForm(forms.ModelForm):
+    """The customer edit form. Besides field validation it looks for likely duplicates and a
+    USCC whose check digit fails; both are shown as warnings the user must confirm."""
+
+    confirm = forms.BooleanField(label=_("I have checked the warnings above; save anyway"), required=False)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "region",
+            "account_manager",
+            "level",
+            "satisfaction",
+            "credit",
+            "address",
+            "postcode",
+            "phone",
+            "fax",
+            "website",
+            "uscc",
+            "licence_no",
+            "legal_rep",
+            "registered_capital",
+            "annual_turnover",
+            "bank_name",
+            "bank_account",
+            "local_tax_no",
+            "national_tax_no",
+        ]
+        field_classes = {"region": DictionaryChoiceField, "account_manager": ManagerChoiceField}
+
+    REQUIRED = ("name", "region", "account_manager", "level", "address", "phone")
+    FIELDSETS = [
+        (_("Basic information"), ["name", "region", "account_manager", "level", "satisfaction", "credit"]),
+        (_("Contact details"), ["address", "postcode", "phone", "fax", "website"]),
+        (
+            _("Registration and finance"),
+            [
+                "uscc",
+                "licence_no",
+                "legal_rep",
+                "registered_capital",
+                "annual_turnover",
+                "bank_name",
+                "bank_account",
+                "local_tax_no",
+                "national_tax_no",
+            ],
+        ),
+    ]
+
+    def fieldsets(self):
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.warnings = []
+        self.duplicates = []
+        for name in self.REQUIRED:
+            self.fields[name].required = True
+        self.fields["region"].queryset = active_entries(DictionaryEntry.Category.REGION)
+        if self.instance.pk and not user.is_superuser:
+            # Only a superuser moves a customer to another manager (crm.access: transfer).
+            managers = selectors.account_managers().filter(pk=self.instance.account_manager_id)
+        else:
+            managers = selectors.manager_choices(user=user)
+        self.fields["account_manager"].queryset = managers
+        if not self.instance.pk and not user.is_superuser:
+            self.fields["account_manager"].initial = user.pk
+        self.fields["satisfaction"].required = False
+        self.fields["credit"].required = False
+        self.fields["website"].widget.attrs["placeholder"] = "https://"
+        self.fields["phone"].widget.attrs["placeholder"] = "010-88886666"
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"].strip()
+        if value:
+            validate_phone(value)
+        return value
+
+    def clean_fax(self):
+        value = self.cleaned_data["fax"].strip()
+        if value:
+            validate_phone(value)
+        return value
+
+    def clean_postcode(self):
+        value = self.cleaned_data["postcode"].strip()
+        if value:
+            validate_postcode(value)
+        return value
+
+    def clean_uscc(self):
+        value = normalise_uscc(self.cleaned_data.get("uscc"))
+        if not value:
+            return None
+        problem = uscc_problem(value)
+        if problem:
+            self.warnings.append(problem)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        self._check_duplicates(cleaned)
+        if (self.warnings or self.duplicates) and not cleaned.get("confirm"):
+            raise forms.ValidationError(
+                _("Please review the warnings below, then confirm to save."), code="unconfirmed"
+            )
+        return cleaned
+
+    def _check_duplicates(self, cleaned):
+        renamed = not self.instance.pk or any(name in self.changed_data for name in ("name", "phone", "uscc"))
+        if not renamed:
+            return
+        found = selectors.find_duplicates(
+            name=cleaned.get("name", ""),
+            phone=cleaned.get("phone", ""),
+            uscc=cleaned.get("uscc") or "",
+            exclude_pk=self.instance.pk,
+        )
+        visible_ids = access.permitted_ids(self.user, Customer, "view", [c.pk for c, _r in found])
+        for customer, reasons in found:
+            if "uscc" in reasons:
+                self.add_error(
+                    "uscc",
+                    _("A customer with this unified social credit code already exists, managed by %(manager)s.")
+                    % {"manager": _manager_name(customer)},
+                )
+            self.duplicates.append(
+                {
+                    "customer": customer if customer.pk in visible_ids else None,
+                    "manager": _manager_name(customer),
+                    "reasons": [REASON_LABELS[r] for r in reasons],
+                }
+            )
+
+
+def _manager_name(customer):
+    manager = customer.account_manager
+    return manager.get_full_name() or manager.get_username()
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "gender", "position", "office_phone", "mobile", "email", "is_primary", "memo"]
+        widgets = {"memo": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_office_phone(self):
+        value = self.cleaned_data["office_phone"].strip()
+        if value:
+            validate_phone(value)
+        return value
+
+    def clean_mobile(self):
+        value = self.cleaned_data["mobile"].strip()
+        if value:
+            validate_phone(value)
+        return value
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["occurred_at", "place", "title", "detail", "remark", "next_follow_up"]
+        widgets = {
+            "occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "next_follow_up": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "detail": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class ShareForm(forms.Form):
+    LEVELS = [("view", _("View")), ("edit", _("View and edit"))]
+
+    user = ManagerChoiceField(label=_("Account manager"), queryset=None)
+    level = forms.ChoiceField(label=_("Access"), choices=LEVELS)
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = selectors.account_managers().exclude(pk=customer.account_manager_id)

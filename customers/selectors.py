@@ -1,0 +1,120 @@
+"""Reads of customers, scoped to the user through crm.access."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from crm import access
+from crm.roles import ACCOUNT_MANAGER, ADMINISTRATOR, SUPERVISOR, VIEWER
+from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
+from customers.validators import normalise_name, normalise_phone, normalise_uscc
+
+
+def customer_list(*, user):
+    """The customers ``user`` may see, with what the list shows, in pinyin order."""
+    return access.visible(user, Customer).select_related("region", "account_manager").order_by("name_pinyin", "id")
+
+
+def account_managers():
+    """Active users holding the account manager role, by name."""
+    return (
+        get_user_model().objects.filter(is_active=True, groups__name=ACCOUNT_MANAGER).order_by("first_name", "username")
+    )
+
+
+def manager_choices(*, user):
+    """Whom ``user`` may pick as a customer's account manager: themself, or anyone for a superuser."""
+    managers = account_managers()
+    if user.is_superuser:
+        return managers
+    return managers.filter(pk=user.pk)
+
+
+def manager_filter_choices(*, user):
+    """The managers offered by the list's manager filter: only those whose customers ``user`` sees."""
+    if user.is_superuser or user.has_perm("customers.view_customer"):
+        return account_managers()
+    visible = access.visible(user, Customer).values("account_manager_id")
+    return account_managers().filter(pk__in=visible)
+
+
+def customer_by_code(*, user, code, action="view"):
+    """The customer with ``code`` if ``user`` may see it (else 404) and take ``action`` (else 403)."""
+    customer = get_object_or_404(access.visible(user, Customer).select_related("region", "account_manager"), code=code)
+    if action != "view":
+        access.require(user, action, customer)
+    return customer
+
+
+def contacts_of(*, user, customer):
+    return access.visible(user, Contact).filter(customer=customer).order_by("-is_primary", "name", "id")
+
+
+def activities_of(*, user, customer):
+    return (
+        access.visible(user, Activity)
+        .filter(customer=customer)
+        .select_related("created_by")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def find_duplicates(*, name, phone="", uscc="", exclude_pk=None):
+    """Alive customers that look like the same company: same USCC, normalised name or phone.
+
+    Searches every customer, not only visible ones: the caller decides what to reveal.
+    Returns a list of (customer, reasons).
+    """
+    condition = Q()
+    normalised = normalise_name(name)
+    if normalised:
+        condition |= Q(name_normalized=normalised)
+    phone_key = normalise_phone(phone)
+    if phone_key:
+        condition |= Q(phone_normalized=phone_key)
+    uscc_key = normalise_uscc(uscc)
+    if uscc_key:
+        condition |= Q(uscc=uscc_key)
+    if not condition:
+        return []
+    candidates = Customer.objects.filter(condition).select_related("account_manager")
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    result = []
+    for candidate in candidates[:10]:
+        reasons = []
+        if uscc_key and candidate.uscc == uscc_key:
+            reasons.append("uscc")
+        if normalised and candidate.name_normalized == normalised:
+            reasons.append("name")
+        if phone_key and candidate.phone_normalized == phone_key:
+            reasons.append("phone")
+        result.append((candidate, reasons))
+    return result
+
+
+def customer_audience(*, customer):
+    """Who can see ``customer`` and why: its manager, colleagues it was shared with, and the roles
+    that see every customer. Returns (grants, roles): grants as (user, level, is_manager)."""
+    by_user = {}
+    grants = (
+        CustomerUserObjectPermission.objects.filter(content_object=customer)
+        .select_related("user", "permission")
+        .order_by("user__first_name", "user__username")
+    )
+    for grant in grants:
+        by_user.setdefault(grant.user, set()).add(grant.permission.codename)
+    people = []
+    for person, codenames in by_user.items():
+        is_manager = person.pk == customer.account_manager_id
+        level = "edit" if "change_customer" in codenames else "view"
+        people.append((person, level, is_manager))
+    people.sort(key=lambda item: (not item[2], item[0].get_full_name() or item[0].username))
+    return people, [ADMINISTRATOR, SUPERVISOR, VIEWER]
+
+
+def recycle_bin(*, user):
+    """Deleted customers, for those who may restore them (supervisors, administrators)."""
+    if not access.can(user, "customers.restore_customer"):
+        return Customer.all_objects.none()
+    return Customer.all_objects.deleted().select_related("account_manager", "deleted_by").order_by("-deleted_at")

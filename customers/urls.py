@@ -1,0 +1,23 @@
+from django.urls import path
+
+from customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="list"),
+    path("new/", views.CustomerCreateView.as_view(), name="create"),
+    path("bin/", views.recycle_bin, name="bin"),
+    path("<str:code>/", views.customer_detail, name="detail"),
+    path("<str:code>/edit/", views.CustomerUpdateView.as_view(), name="edit"),
+    path("<str:code>/delete/", views.customer_delete, name="delete"),
+    path("<str:code>/restore/", views.customer_restore, name="restore"),
+    path("<str:code>/share/", views.customer_share, name="share"),
+    path("<str:code>/share/<int:user_id>/revoke/", views.customer_unshare, name="unshare"),
+    path("<str:code>/contacts/new/", views.contact_create, name="contact_create"),
+    path("<str:code>/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("<str:code>/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("<str:code>/activities/new/", views.activity_create, name="activity_create"),
+    path("<str:code>/activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("<str:code>/activities/<int:pk>/delete/", views.activity_delete, name="activity_delete"),
+]

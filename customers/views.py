@@ -1,0 +1,248 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, UpdateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.paginators import LazyPaginator
+
+from crm import access
+from crm.mixins import PermissionRequiredMixin
+from customers import actions, selectors
+from customers.actions import ActionError
+from customers.filters import CustomerFilter
+from customers.forms import ActivityForm, ContactForm, CustomerForm, ShareForm
+from customers.models import Activity, Contact, Customer
+from customers.tables import CustomerTable
+
+
+class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
+    template_name = "customers/customer_list.html"
+    table_class = CustomerTable
+    filterset_class = CustomerFilter
+    paginator_class = LazyPaginator
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        return selectors.customer_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_create"] = access.can(user, "customers.add_customer")
+        context["can_restore"] = access.can(user, "customers.restore_customer")
+        return context
+
+
+class CustomerFormMixin:
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            self.object = self.save(form.save(commit=False))
+        except ActionError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message % {"name": self.object.name})
+        return redirect(self.object)
+
+
+class CustomerCreateView(PermissionRequiredMixin, CustomerFormMixin, CreateView):
+    permission = "customers.add_customer"
+    success_message = _("Customer %(name)s was created.")
+
+    def save(self, customer):
+        return actions.create_customer(actor=self.request.user, customer=customer)
+
+
+class CustomerUpdateView(LoginRequiredMixin, CustomerFormMixin, UpdateView):
+    success_message = _("Customer %(name)s was saved.")
+
+    def get_object(self, queryset=None):
+        return selectors.customer_by_code(user=self.request.user, code=self.kwargs["code"], action="change")
+
+    def save(self, customer):
+        return actions.update_customer(actor=self.request.user, customer=customer)
+
+
+@login_required
+def customer_detail(request, code):
+    customer = selectors.customer_by_code(user=request.user, code=code)
+    user = request.user
+    can_change = access.can(user, "change", customer)
+    context = {
+        "customer": customer,
+        "contacts": selectors.contacts_of(user=user, customer=customer),
+        "activities": selectors.activities_of(user=user, customer=customer)[:50],
+        "can_change": can_change,
+        "can_delete": access.can(user, "delete", customer),
+        "can_share": access.can(user, "customers.share_customer"),
+    }
+    context["audience"], context["all_rows_roles"] = selectors.customer_audience(customer=customer)
+    return render(request, "customers/customer_detail.html", context)
+
+
+@login_required
+def customer_delete(request, code):
+    customer = selectors.customer_by_code(user=request.user, code=code, action="delete")
+    if request.method == "POST":
+        try:
+            actions.delete_customer(actor=request.user, customer=customer)
+        except ActionError as error:
+            messages.error(request, str(error))
+            return redirect(customer)
+        messages.success(request, _("Customer %(name)s was moved to the recycle bin.") % {"name": customer.name})
+        return redirect("customers:list")
+    return render(request, "customers/customer_confirm_delete.html", {"customer": customer})
+
+
+@login_required
+def recycle_bin(request):
+    access.require(request.user, "customers.restore_customer")
+    deleted = selectors.recycle_bin(user=request.user)[:200]
+    return render(request, "customers/recycle_bin.html", {"customers": deleted})
+
+
+@login_required
+@require_POST
+def customer_restore(request, code):
+    access.require(request.user, "customers.restore_customer")
+    customer = get_object_or_404(selectors.recycle_bin(user=request.user), code=code)
+    try:
+        actions.restore_customer(actor=request.user, customer=customer)
+    except ActionError as error:
+        messages.error(request, str(error))
+        return redirect("customers:bin")
+    messages.success(request, _("Customer %(name)s was restored.") % {"name": customer.name})
+    return redirect(customer)
+
+
+@login_required
+def customer_share(request, code):
+    customer = selectors.customer_by_code(user=request.user, code=code)
+    access.require(request.user, "customers.share_customer")
+    form = ShareForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.share_customer(
+                actor=request.user, customer=customer, user=form.cleaned_data["user"], level=form.cleaned_data["level"]
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The customer was shared."))
+            return redirect(customer)
+    audience, _roles = selectors.customer_audience(customer=customer)
+    return render(request, "customers/customer_share.html", {"customer": customer, "form": form, "audience": audience})
+
+
+@login_required
+@require_POST
+def customer_unshare(request, code, user_id):
+    customer = selectors.customer_by_code(user=request.user, code=code)
+    access.require(request.user, "customers.share_customer")
+    colleague = get_object_or_404(selectors.account_managers(), pk=user_id)
+    try:
+        actions.revoke_share(actor=request.user, customer=customer, user=colleague)
+    except ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Access was revoked."))
+    return redirect("customers:share", code=customer.code)
+
+
+def _child_form(request, customer, form_class, instance, save, template, success):
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        child = form.save(commit=False)
+        child.customer = customer
+        save(actor=request.user, **{form_class.Meta.model._meta.model_name: child})
+        messages.success(request, success)
+        return redirect(customer)
+    return render(request, template, {"customer": customer, "form": form, "object": instance})
+
+
+@login_required
+def contact_create(request, code):
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    return _child_form(
+        request,
+        customer,
+        ContactForm,
+        Contact(customer=customer),
+        actions.save_contact,
+        "customers/contact_form.html",
+        _("The contact was saved."),
+    )
+
+
+@login_required
+def contact_edit(request, code, pk):
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    contact = get_object_or_404(selectors.contacts_of(user=request.user, customer=customer), pk=pk)
+    return _child_form(
+        request,
+        customer,
+        ContactForm,
+        contact,
+        actions.save_contact,
+        "customers/contact_form.html",
+        _("The contact was saved."),
+    )
+
+
+@login_required
+@require_POST
+def contact_delete(request, code, pk):
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    contact = get_object_or_404(selectors.contacts_of(user=request.user, customer=customer), pk=pk)
+    actions.delete_contact(actor=request.user, contact=contact)
+    messages.success(request, _("The contact was deleted."))
+    return redirect(customer)
+
+
+@login_required
+def activity_create(request, code):
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    return _child_form(
+        request,
+        customer,
+        ActivityForm,
+        Activity(customer=customer),
+        actions.save_activity,
+        "customers/activity_form.html",
+        _("The activity was saved."),
+    )
+
+
+@login_required
+def activity_edit(request, code, pk):
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    activity = get_object_or_404(selectors.activities_of(user=request.user, customer=customer), pk=pk)
+    return _child_form(
+        request,
+        customer,
+        ActivityForm,
+        activity,
+        actions.save_activity,
+        "customers/activity_form.html",
+        _("The activity was saved."),
+    )
+
+
+@login_required
+@require_POST
+def activity_delete(request, code, pk):
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    activity = get_object_or_404(selectors.activities_of(user=request.user, customer=customer), pk=pk)
+    actions.delete_activity(actor=request.user, activity=activity)
+    messages.success(request, _("The activity was deleted."))
+    return redirect(customer)
