@@ -23,6 +23,8 @@ EVENT_LABELS = {
     "login": _("Logged in"),
     "logout": _("Logged out"),
     "login_failed": _("Failed login"),
+    "export": _("Export"),
+    "transfer": _("Transfer"),
 }
 
 
@@ -93,6 +95,20 @@ def _record(*, event, request, user=None, username=""):
         remote_addr=client_ip(request) if request is not None else None,
         changes={},
         additional_data={"event": event, "username": username or (user and user.get_username())},
+    )
+
+
+def record_bulk_event(*, event, actor, request, model, details):
+    """An audit row for an action on many rows at once (export, transfer): who, what filter, how many."""
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk="",
+        object_repr=str(model._meta.verbose_name_plural)[:200],
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        remote_addr=client_ip(request) if request is not None else None,
+        changes={},
+        additional_data={"event": event, **details},
     )
 
 

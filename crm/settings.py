@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "dbbackup",
+    "import_export",
     "crm",
     "customers",
     "opportunities",
@@ -148,9 +149,7 @@ else:
         "django.db.backends.sqlite3",
     }:
         raise ConfigError("DATABASE_URL must be a postgres:// or sqlite:// URL")
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not DATABASES["default"].get(
-        "NAME"
-    ):
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not DATABASES["default"].get("NAME"):
         raise ConfigError("DATABASE_URL must name a database, e.g. postgres://user:pw@host/crm")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -270,3 +269,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# django-import-export
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True

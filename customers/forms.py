@@ -215,3 +215,37 @@ class ShareForm(forms.Form):
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = selectors.account_managers().exclude(pk=customer.account_manager_id)
+
+
+class ExportForm(forms.Form):
+    FORMATS = [("xlsx", "Excel (XLSX)"), ("csv", "CSV")]
+
+    file_format = forms.ChoiceField(label=_("Format"), choices=FORMATS, initial="xlsx")
+
+
+class TransferForm(forms.Form):
+    """Move customers from one account manager to another (superusers only)."""
+
+    from_manager = ManagerChoiceField(label=_("From account manager"), queryset=None)
+    to_manager = ManagerChoiceField(label=_("To account manager"), queryset=None)
+    codes = forms.CharField(
+        label=_("Customer codes"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "KH202611240001 KH202611240002"}),
+        help_text=_("Leave empty to move all of the first manager's customers; otherwise separate codes by spaces."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_manager"].queryset = selectors.account_managers()
+        self.fields["to_manager"].queryset = selectors.account_managers()
+
+    def clean_codes(self):
+        return sorted(set(self.cleaned_data["codes"].upper().split()))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("from_manager") and cleaned.get("from_manager") == cleaned.get("to_manager"):
+            raise forms.ValidationError(_("Choose two different account managers."))
+        return cleaned

@@ -1,21 +1,26 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
+from import_export.formats import base_formats as formats
 
 from crm import access
+from crm.audit import record_bulk_event
 from crm.mixins import PermissionRequiredMixin
 from customers import actions, selectors
 from customers.actions import ActionError
 from customers.filters import CustomerFilter
-from customers.forms import ActivityForm, ContactForm, CustomerForm, ShareForm
+from customers.forms import ActivityForm, ContactForm, CustomerForm, ExportForm, ShareForm, TransferForm
 from customers.models import Activity, Contact, Customer
+from customers.resources import CustomerResource
 from customers.tables import CustomerTable
 
 
@@ -34,6 +39,8 @@ class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         user = self.request.user
         context["can_create"] = access.can(user, "customers.add_customer")
         context["can_restore"] = access.can(user, "customers.restore_customer")
+        context["can_export"] = access.can(user, "customers.export_customer")
+        context["can_transfer"] = access.can(user, "customers.transfer_customer")
         return context
 
 
@@ -246,3 +253,70 @@ def activity_delete(request, code, pk):
     actions.delete_activity(actor=request.user, activity=activity)
     messages.success(request, _("The activity was deleted."))
     return redirect(customer)
+
+
+@login_required
+def customer_export(request):
+    """Export the filtered customer list (superusers only); every export is audited."""
+    access.require(request.user, "customers.export_customer")
+    filterset = CustomerFilter(
+        request.GET or None, queryset=selectors.customer_list(user=request.user), request=request
+    )
+    form = ExportForm(request.GET or None)
+    if "file_format" not in request.GET or not form.is_valid() or not filterset.is_valid():
+        return render(request, "customers/customer_export.html", {"form": form, "filter": filterset})
+    queryset = filterset.qs
+    file_format = form.cleaned_data["file_format"]
+    dataset = CustomerResource().export(queryset, force_native_type=file_format == "xlsx")
+    if file_format == "xlsx":
+        body = formats.XLSX().export_data(dataset)
+        content_type = formats.XLSX.CONTENT_TYPE
+    else:
+        body = "\ufeff" + formats.CSV().export_data(dataset)  # the BOM makes Excel read UTF-8
+        content_type = "text/csv; charset=utf-8"
+    filters = {key: value for key, value in request.GET.items() if key != "file_format" and value}
+    record_bulk_event(
+        event="export",
+        actor=request.user,
+        request=request,
+        model=Customer,
+        details={"filter": filters, "rows": len(dataset), "format": file_format},
+    )
+    response = HttpResponse(body, content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.{file_format}"'
+    return response
+
+
+@login_required
+def customer_transfer(request):
+    """Move customers between account managers (superusers only); every transfer is audited."""
+    access.require(request.user, "customers.transfer_customer")
+    form = TransferForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = form.cleaned_data["from_manager"]
+        customers = selectors.customer_list(user=request.user).filter(account_manager=source)
+        codes = form.cleaned_data["codes"]
+        if codes:
+            customers = customers.filter(code__in=codes)
+        try:
+            moved = actions.transfer_customers(
+                actor=request.user, customers=customers, to_manager=form.cleaned_data["to_manager"]
+            )
+        except ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            record_bulk_event(
+                event="transfer",
+                actor=request.user,
+                request=request,
+                model=Customer,
+                details={
+                    "filter": {"from": source.username, "codes": codes},
+                    "to": form.cleaned_data["to_manager"].username,
+                    "rows": moved,
+                },
+            )
+            messages.success(request, _("%(count)d customers were transferred.") % {"count": moved})
+            return redirect("customers:list")
+    return render(request, "customers/customer_transfer.html", {"form": form})
