@@ -45,7 +45,8 @@ class CrmUserAdmin(GrantablePermissionsMixin, UserAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        # The admin shows these to the minute; saving them back would truncate and "change" them.
+        readonly = [*super().get_readonly_fields(request, obj), "date_joined", "last_login"]
         if not request.user.is_superuser:
             readonly.append("is_superuser")
         return readonly

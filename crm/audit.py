@@ -18,6 +18,28 @@ from crm.security import client_ip
 
 SYSTEM_USERNAME = "system"
 
+# auditlog's own action names have no Chinese translation; these are ours.
+ACTION_LABELS = {
+    LogEntry.Action.CREATE: _("Created"),
+    LogEntry.Action.UPDATE: _("Changed"),
+    LogEntry.Action.DELETE: _("Deleted"),
+    LogEntry.Action.ACCESS: _("Accessed"),
+}
+
+
+def mask_secret(value):
+    """Hide a secret (the password hash) completely; auditlog's default keeps half of it."""
+    return "********" if value else ""
+
+
+def action_label(entry):
+    """What an entry records, in the user's language: a login event, or created/changed/deleted."""
+    event = (entry.additional_data or {}).get("event")
+    if entry.action == LogEntry.Action.ACCESS and event in EVENT_LABELS:
+        return EVENT_LABELS[event]
+    return ACTION_LABELS.get(entry.action, entry.get_action_display())
+
+
 # Values of LogEntry.additional_data["event"] for the ACCESS rows written here.
 EVENT_LABELS = {
     "login": _("Logged in"),
@@ -54,6 +76,7 @@ def register_models():
         User,
         m2m_fields={"groups", "user_permissions"},
         mask_fields=["password"],
+        mask_callable="crm.audit.mask_secret",
         exclude_fields=["last_login"],
     )
     auditlog.register(Group, m2m_fields={"permissions"})
@@ -134,7 +157,10 @@ def describe_changes(entry, limit=300):
         return ""
     model = entry.content_type.model_class()
     parts = []
+    created = entry.action == LogEntry.Action.CREATE
     for field_name, change in changes.items():
+        if field_name == "id":
+            continue
         label = field_name
         if model is not None:
             try:
@@ -145,7 +171,11 @@ def describe_changes(entry, limit=300):
             sign = "+" if change.get("operation", change.get("type")) == "add" else "−"
             parts.append(f"{label}: {sign}{', '.join(map(str, change.get('objects', [])))}")
         elif isinstance(change, (list, tuple)) and len(change) == 2:
-            parts.append(f"{label}: {change[0]} → {change[1]}")
+            if created:
+                if change[1] not in (None, "None", ""):
+                    parts.append(f"{label}: {change[1]}")
+            else:
+                parts.append(f"{label}: {change[0]} → {change[1]}")
         else:
             parts.append(f"{label}: {change}")
     text = "; ".join(parts)

@@ -42,8 +42,7 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"label": label, "url": url, "icon": icon, "active": current == name})
-    return {
-        "nav_items": items,
-        "nav_admin": user.is_staff,
-        "user_roles": [role_label(name) for name in user.groups.values_list("name", flat=True)],
-    }
+    # Rendered tables run the context processors again: compute the roles once per request.
+    if not hasattr(request, "_crm_user_roles"):
+        request._crm_user_roles = [role_label(name) for name in user.groups.values_list("name", flat=True)]
+    return {"nav_items": items, "nav_admin": user.is_staff, "user_roles": request._crm_user_roles}

@@ -28,9 +28,7 @@ class DictionaryEntry(models.Model):
         verbose_name = _("dictionary entry")
         verbose_name_plural = _("data dictionary")
         ordering = ["category", "sort_order", "value"]
-        constraints = [
-            models.UniqueConstraint(fields=["category", "value"], name="dictionary_unique_category_value")
-        ]
+        constraints = [models.UniqueConstraint(fields=["category", "value"], name="dictionary_unique_category_value")]
 
     def __str__(self):
         return self.display_label
@@ -44,8 +42,9 @@ class DictionaryEntry(models.Model):
 
     def is_in_use(self):
         """True if any row of another model refers to this entry."""
-        for relation in self._meta.related_objects:
-            if relation.one_to_many or relation.one_to_one:
+        # include_hidden: foreign keys declared with related_name="+" count too.
+        for relation in self._meta.get_fields(include_hidden=True):
+            if relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one):
                 manager = relation.related_model._base_manager
                 if manager.filter(**{relation.field.name: self}).exists():
                     return True

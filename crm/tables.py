@@ -2,7 +2,7 @@ import django_tables2 as tables
 from auditlog.models import LogEntry
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit import EVENT_LABELS, describe_changes
+from crm.audit import action_label, describe_changes
 
 
 class AuditLogTable(tables.Table):
@@ -21,10 +21,7 @@ class AuditLogTable(tables.Table):
         order_by = ("-timestamp",)
 
     def render_action(self, record):
-        event = (record.additional_data or {}).get("event")
-        if record.action == LogEntry.Action.ACCESS and event in EVENT_LABELS:
-            return EVENT_LABELS[event]
-        return record.get_action_display()
+        return action_label(record)
 
     def render_content_type(self, value):
         model = value.model_class()

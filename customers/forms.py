@@ -34,6 +34,7 @@ class CustomerForm(forms.ModelForm):
     """The customer edit form. Besides field validation it looks for likely duplicates and a
     USCC whose check digit fails; both are shown as warnings the user must confirm."""
 
+    website = forms.URLField(label=_("website"), required=False, max_length=200, assume_scheme="https")
     confirm = forms.BooleanField(label=_("I have checked the warnings above; save anyway"), required=False)
 
     class Meta:

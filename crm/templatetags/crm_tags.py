@@ -1,7 +1,7 @@
 from auditlog.models import LogEntry
 from django import forms, template
 
-from crm.audit import EVENT_LABELS, describe_changes
+from crm.audit import action_label, describe_changes
 
 register = template.Library()
 
@@ -22,8 +22,7 @@ def history_panel(obj, limit=20):
     entries = []
     queryset = LogEntry.objects.get_for_object(obj).select_related("actor", "content_type")
     for entry in queryset.order_by("-timestamp")[:limit]:
-        event = (entry.additional_data or {}).get("event")
-        label = EVENT_LABELS.get(event) if event else entry.get_action_display()
+        label = action_label(entry)
         entries.append(
             {
                 "timestamp": entry.timestamp,

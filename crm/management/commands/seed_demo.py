@@ -11,9 +11,7 @@ class Command(BaseCommand):
     help = "Create demo users for every role and realistic demo data; safe to run again."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--customers", type=int, default=60, help="how many demo customers to create (default 60)"
-        )
+        parser.add_argument("--customers", type=int, default=60, help="how many demo customers to create (default 60)")
 
     def handle(self, *args, **options):
         if options["customers"] < 0:
