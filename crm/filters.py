@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
+from crm.audit import ACTION_LABELS
 
 
 def _actors(request):
@@ -32,7 +33,7 @@ class ContentTypeFilter(django_filters.ModelChoiceFilter):
 class AuditLogFilter(django_filters.FilterSet):
     actor = django_filters.ModelChoiceFilter(queryset=_actors, label=_("User"))
     content_type = ContentTypeFilter(queryset=_audited_models, label=_("Model"))
-    action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices, label=_("Action"))
+    action = django_filters.ChoiceFilter(choices=list(ACTION_LABELS.items()), label=_("Action"))
     date_from = django_filters.DateFilter(
         field_name="timestamp",
         lookup_expr="date__gte",
