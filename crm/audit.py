@@ -57,6 +57,7 @@ AUDITED_MODELS = {
         "exclude_fields": [
             "name_pinyin",
             "name_initials",
+            "name_bigrams",
             "name_normalized",
             "phone_normalized",
             "updated_at",
@@ -150,32 +151,54 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     _record(event="login_failed", request=request, user=user, username=username)
 
 
-def describe_changes(entry, limit=300):
-    """A one-line summary of an entry's field changes, using field names the user reads."""
-    changes = entry.changes or {}
-    if not changes:
-        return ""
+def _fields(entry):
     model = entry.content_type.model_class()
+    return {} if model is None else {field.name: field for field in model._meta.get_fields()}
+
+
+def related_names(entries):
+    """{(model, pk): str} for the foreign keys the entries' changes mention, one query per model."""
+    wanted = {}
+    for entry in entries:
+        fields = _fields(entry)
+        for name, change in (entry.changes or {}).items():
+            field = fields.get(name)
+            if field is None or not field.concrete or not field.many_to_one or not isinstance(change, list):
+                continue
+            for value in change:
+                if value not in (None, "None", ""):
+                    wanted.setdefault(field.related_model, set()).add(str(value))
+    names = {}
+    for model, pks in wanted.items():
+        for obj in model._base_manager.filter(pk__in=list(pks)):
+            names[(model, str(obj.pk))] = str(obj)
+    return names
+
+
+def describe_changes(entry, limit=300, names=None):
+    """A one-line summary of an entry's field changes, using field names the user reads.
+
+    ``names`` (from related_names) turns foreign-key ids into the objects' names. Creations are
+    summarised by the page itself, so they get no summary.
+    """
+    changes = entry.changes or {}
+    if not changes or entry.action == LogEntry.Action.CREATE:
+        return ""
+    names = names or {}
+    fields = _fields(entry)
     parts = []
-    created = entry.action == LogEntry.Action.CREATE
     for field_name, change in changes.items():
-        if field_name == "id":
+        field = fields.get(field_name)
+        if field_name == "id" or (field is not None and not field.concrete and not field.many_to_many):
             continue
-        label = field_name
-        if model is not None:
-            try:
-                label = str(model._meta.get_field(field_name).verbose_name)
-            except Exception:  # a field since removed from the model
-                label = field_name
+        label = str(getattr(field, "verbose_name", field_name))
         if isinstance(change, dict):  # many-to-many: {"type": "add", "objects": [...]}
             sign = "+" if change.get("operation", change.get("type")) == "add" else "−"
             parts.append(f"{label}: {sign}{', '.join(map(str, change.get('objects', [])))}")
         elif isinstance(change, (list, tuple)) and len(change) == 2:
-            if created:
-                if change[1] not in (None, "None", ""):
-                    parts.append(f"{label}: {change[1]}")
-            else:
-                parts.append(f"{label}: {change[0]} → {change[1]}")
+            if field is not None and field.many_to_one:
+                change = [names.get((field.related_model, str(value)), value) for value in change]
+            parts.append(f"{label}: {change[0]} → {change[1]}")
         else:
             parts.append(f"{label}: {change}")
     text = "; ".join(parts)

@@ -1,7 +1,7 @@
 from auditlog.models import LogEntry
 from django import forms, template
 
-from crm.audit import action_label, describe_changes
+from crm.audit import action_label, describe_changes, related_names
 
 register = template.Library()
 
@@ -21,14 +21,16 @@ def history_panel(obj, limit=20):
     """The audit history of one object, newest first, for any detail page."""
     entries = []
     queryset = LogEntry.objects.get_for_object(obj).select_related("actor", "content_type")
-    for entry in queryset.order_by("-timestamp")[:limit]:
+    recent = list(queryset.order_by("-timestamp")[:limit])
+    names = related_names(recent)
+    for entry in recent:
         label = action_label(entry)
         entries.append(
             {
                 "timestamp": entry.timestamp,
                 "actor": entry.actor,
                 "label": label,
-                "summary": describe_changes(entry),
+                "summary": describe_changes(entry, names=names),
             }
         )
     return {"entries": entries}

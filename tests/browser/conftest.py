@@ -46,7 +46,7 @@ def browser():
 @pytest.fixture
 def demo(transactional_db):
     """The demo data of `seed_demo`, created by the real command."""
-    call_command("seed_demo", customers=0, stdout=io.StringIO())
+    call_command("seed_demo", customers=12, stdout=io.StringIO())
 
 
 @pytest.fixture
