@@ -90,6 +90,7 @@ def update_customer(*, actor, customer):
     """
     with transaction.atomic():
         previous = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer.code = previous.code  # codes are immutable, whatever the caller set
         if customer.account_manager_id != previous.account_manager_id and not is_account_manager(
             customer.account_manager
         ):
@@ -112,7 +113,10 @@ def transfer_customers(*, actor, customers, to_manager):
         raise ActionError(_("The account manager must be an active user with the account manager role."))
     moved = 0
     with transaction.atomic():
-        for customer in customers.select_for_update():
+        # A plain, pk-ordered locking query: FOR UPDATE can't lock the nullable side of the list's
+        # outer joins, and a fixed lock order keeps two transfers from deadlocking.
+        locked = Customer.objects.filter(pk__in=customers.values("pk")).order_by("pk").select_for_update(of=("self",))
+        for customer in locked.select_related("account_manager"):
             if customer.account_manager_id == to_manager.pk:
                 continue
             old = customer.account_manager
