@@ -9,14 +9,12 @@ from django_tables2.paginators import LazyPaginator
 from crm import access
 from crm.filters import AuditLogFilter
 from crm.mixins import PermissionRequiredMixin
-from crm.roles import role_label
 from crm.tables import AuditLogTable
 
 
 @login_required
 def dashboard(request):
-    roles = [role_label(name) for name in request.user.groups.values_list("name", flat=True)]
-    return render(request, "crm/dashboard.html", {"roles": roles})
+    return render(request, "crm/dashboard.html")
 
 
 class AuditLogView(PermissionRequiredMixin, SingleTableMixin, FilterView):

@@ -118,3 +118,14 @@ def recycle_bin(*, user):
     if not access.can(user, "customers.restore_customer"):
         return Customer.all_objects.none()
     return Customer.all_objects.deleted().select_related("account_manager", "deleted_by").order_by("-deleted_at")
+
+
+def follow_ups(*, user, until):
+    """Activities with a next follow-up up to ``until`` on customers ``user`` manages or that
+    ``user`` recorded, soonest first."""
+    return (
+        access.visible(user, Activity)
+        .filter(Q(customer__account_manager=user) | Q(created_by=user), next_follow_up__lte=until)
+        .select_related("customer")
+        .order_by("next_follow_up", "id")
+    )
