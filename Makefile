@@ -38,7 +38,7 @@ test: setup lint
 
 # For developers with GNU gettext: refresh and compile the zh-hans catalogue.
 messages: setup
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=node_modules --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=node_modules --ignore=.venv --ignore=staticfiles --ignore=test-artifacts --ignore=bench
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=node_modules --ignore=.venv
 
 clean:
