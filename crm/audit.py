@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "login_failed": _("Failed login"),
     "export": _("Export"),
     "transfer": _("Transfer"),
+    "import": _("Import"),
 }
 
 
@@ -61,11 +62,19 @@ AUDITED_MODELS = {
             "name_normalized",
             "phone_normalized",
             "updated_at",
+            # kept current in bulk by the sales import, which audits one summary row per file
+            "last_order_date",
         ]
     },
     "customers.CustomerUserObjectPermission": {},
     "customers.Contact": {"exclude_fields": ["updated_at"]},
     "customers.Activity": {"exclude_fields": ["updated_at"]},
+    # The sales mirror is written only by import_sales, which audits one summary row per file
+    # (bulk writes bypass auditlog); registering it records deletions made anywhere else.
+    "sales.Product": {},
+    "sales.Stock": {},
+    "sales.Order": {},
+    "sales.OrderLine": {},
 }
 
 

@@ -228,3 +228,25 @@ def save_activity(*, actor, activity):
 def delete_activity(*, actor, activity):
     """Delete an activity."""
     activity.delete()
+
+
+def record_order_dates(*, dates):
+    """Move each customer's ``last_order_date`` forward to the newest order date given.
+
+    ``dates`` maps customer id -> newest order date seen by a sales import. Runs in bulk: the
+    import records one summary audit row instead of one per customer, so ``last_order_date`` is
+    not audited field by field. Returns how many customers changed.
+    """
+    changed_count = 0
+    ids = sorted(dates)
+    for start in range(0, len(ids), 2000):
+        batch = Customer.all_objects.filter(pk__in=ids[start : start + 2000]).only("id", "last_order_date")
+        changed = []
+        for customer in batch:
+            newest = dates[customer.pk]
+            if customer.last_order_date is None or newest > customer.last_order_date:
+                customer.last_order_date = newest
+                changed.append(customer)
+        Customer.all_objects.bulk_update(changed, ["last_order_date"])
+        changed_count += len(changed)
+    return changed_count

@@ -1,0 +1,232 @@
+"""The only writes on the sales mirror: importing the sales system's files."""
+
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.audit import record_bulk_event, system_actor
+from customers.actions import record_order_dates
+from customers.models import Customer
+from sales.imports import RowError, open_sheets, parse_row
+from sales.models import Order, OrderLine, Product, Stock
+
+BATCH = 2000
+
+
+@dataclass
+class KindCounts:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportResult:
+    source: str
+    dry_run: bool
+    kinds: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    customers_updated: int = 0
+
+    @property
+    def written(self):
+        return not self.errors and not self.dry_run
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _chunks(iterable, size):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _upsert(model, items, existing, fields, counts):
+    """Create the items whose key isn't in ``existing`` and update those whose fields differ.
+
+    ``items``: (key, {field: value}); ``existing``: {key: instance}.
+    """
+    to_create, to_update = [], []
+    for key, values in items:
+        instance = existing.get(key)
+        if instance is None:
+            to_create.append(model(**values))
+        elif any(getattr(instance, name) != values[name] for name in fields):
+            for name in fields:
+                setattr(instance, name, values[name])
+            to_update.append(instance)
+        else:
+            counts.unchanged += 1
+    model.objects.bulk_create(to_create, batch_size=BATCH)
+    if to_update:
+        model.objects.bulk_update(to_update, fields, batch_size=BATCH)
+    counts.created += len(to_create)
+    counts.updated += len(to_update)
+
+
+def _ids(model, key_field, keys):
+    return dict(model._base_manager.filter(**{f"{key_field}__in": set(keys)}).values_list(key_field, "id"))
+
+
+def _unknown(errors, number, column, value, what):
+    errors.append(RowError(number, column, value, _("unknown %(what)s") % {"what": what}))
+
+
+def _write_products(rows, counts, errors, context):
+    existing = {p.code: p for p in Product.objects.filter(code__in=[v["code"] for _n, v in rows])}
+    items = [(v["code"], v) for _n, v in rows]
+    _upsert(Product, items, existing, ["name", "model", "batch", "unit", "price", "memo"], counts)
+
+
+def _write_stock(rows, counts, errors, context):
+    products = _ids(Product, "code", [v["product_code"] for _n, v in rows])
+    items = []
+    for number, values in rows:
+        product_id = products.get(values["product_code"])
+        if product_id is None:
+            _unknown(errors, number, "product_code", values["product_code"], _("product code"))
+            continue
+        place = (values["warehouse"], values["location"])
+        items.append(
+            (place, {**{k: values[k] for k in ("warehouse", "location", "quantity", "memo")}, "product_id": product_id})
+        )
+    candidates = Stock.objects.filter(
+        warehouse__in={key[0] for key, _v in items}, location__in={key[1] for key, _v in items}
+    )
+    existing = {(s.warehouse, s.location): s for s in candidates}
+    _upsert(Stock, items, existing, ["product_id", "quantity", "memo"], counts)
+
+
+def _write_orders(rows, counts, errors, context):
+    customers = _ids(Customer, "code", [v["customer_code"] for _n, v in rows])
+    items = []
+    for number, values in rows:
+        customer_id = customers.get(values["customer_code"])
+        if customer_id is None:
+            _unknown(errors, number, "customer_code", values["customer_code"], _("customer code"))
+            continue
+        items.append(
+            (
+                values["order_no"],
+                {
+                    "order_no": values["order_no"],
+                    "customer_id": customer_id,
+                    "order_date": values["order_date"],
+                    "delivery_address": values["delivery_address"],
+                    "status": values["status"],
+                },
+            )
+        )
+        newest = context["order_dates"].get(customer_id)
+        if newest is None or values["order_date"] > newest:
+            context["order_dates"][customer_id] = values["order_date"]
+    existing = {o.order_no: o for o in Order.objects.filter(order_no__in=[key for key, _v in items])}
+    _upsert(Order, items, existing, ["customer_id", "order_date", "delivery_address", "status"], counts)
+
+
+def _write_order_lines(rows, counts, errors, context):
+    orders = _ids(Order, "order_no", [v["order_no"] for _n, v in rows])
+    products = _ids(Product, "code", [v["product_code"] for _n, v in rows])
+    items = []
+    for number, values in rows:
+        order_id = orders.get(values["order_no"])
+        product_id = products.get(values["product_code"])
+        if order_id is None:
+            _unknown(errors, number, "order_no", values["order_no"], _("order number"))
+        if product_id is None:
+            _unknown(errors, number, "product_code", values["product_code"], _("product code"))
+        if order_id is None or product_id is None:
+            continue
+        items.append(
+            (
+                (order_id, values["line_no"]),
+                {
+                    "order_id": order_id,
+                    "line_no": values["line_no"],
+                    "product_id": product_id,
+                    "quantity": values["quantity"],
+                    "unit": values["unit"],
+                    "unit_price": values["unit_price"],
+                },
+            )
+        )
+    candidates = OrderLine.objects.filter(order_id__in={key[0] for key, _v in items})
+    existing = {(line.order_id, line.line_no): line for line in candidates}
+    _upsert(OrderLine, items, existing, ["product_id", "quantity", "unit", "unit_price"], counts)
+
+
+WRITERS = {
+    "products": _write_products,
+    "stock": _write_stock,
+    "orders": _write_orders,
+    "order_lines": _write_order_lines,
+}
+
+
+def import_sales_file(*, path, dry_run=False, progress=None):
+    """Upsert one file of the sales system (CSV of one kind, or an XLSX workbook) by natural key.
+
+    All of the file or nothing: it runs in one transaction, and if any row is bad (its row
+    number and reason are in the result's ``errors``) or ``dry_run`` is set, the transaction is
+    rolled back after every row has been checked. Importing the same file twice changes nothing.
+    Customers' ``last_order_date`` moves forward through a customers action, and one summary
+    audit row records the import. Raises ``sales.imports.ImportFileError`` for an unreadable file.
+    """
+    path = Path(path)
+    sheets = open_sheets(path)
+    result = ImportResult(source=path.name, dry_run=dry_run)
+    context = {"order_dates": {}}
+    try:
+        with transaction.atomic():
+            for sheet in sheets:
+                kind = sheet.kind
+                counts = result.kinds.setdefault(sheet.source, KindCounts())
+                first_seen = {}
+                for chunk in _chunks(sheet.rows(), BATCH):
+                    parsed = []
+                    for number, raw in chunk:
+                        values = parse_row(kind, number, raw, result.errors)
+                        if values is None:
+                            continue
+                        key = tuple(values[column] for column in kind.key)
+                        if key in first_seen:
+                            result.errors.append(
+                                RowError(
+                                    number,
+                                    "+".join(kind.key),
+                                    " / ".join(map(str, key)),
+                                    _("repeats row %(row)d") % {"row": first_seen[key]},
+                                )
+                            )
+                            continue
+                        first_seen[key] = number
+                        parsed.append((number, values))
+                    WRITERS[kind.name](parsed, counts, result.errors, context)
+                    counts.rows += len(chunk)
+                    if progress is not None:
+                        progress(sheet.source, counts.rows)
+            if not result.errors:
+                result.customers_updated = record_order_dates(dates=context["order_dates"])
+            if not result.written:
+                raise _Rollback
+            record_bulk_event(
+                event="import",
+                actor=system_actor(),
+                request=None,
+                model=Order,
+                details={
+                    "file": result.source,
+                    "rows": sum(c.rows for c in result.kinds.values()),
+                    "kinds": {source: vars(c) for source, c in result.kinds.items()},
+                    "customers_updated": result.customers_updated,
+                },
+            )
+    except _Rollback:
+        pass
+    return result
