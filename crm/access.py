@@ -44,6 +44,8 @@ ROW_SCOPES: dict[str, RowScope] = {
     "customers.customer": RowScope(guarded=True),
     "customers.contact": RowScope(through="customer"),
     "customers.activity": RowScope(through="customer"),
+    "sales.order": RowScope(through="customer"),
+    "sales.orderline": RowScope(through="order"),
 }
 
 

@@ -36,8 +36,16 @@ _USER_ADMIN = [
     "auth.view_permission",
 ]
 
-# Reading every customer and what hangs off it.
-_READ_CUSTOMERS = ["customers.view_customer", "customers.view_contact", "customers.view_activity"]
+# Reading every customer and what hangs off it, orders included.
+_READ_CUSTOMERS = [
+    "customers.view_customer",
+    "customers.view_contact",
+    "customers.view_activity",
+    "sales.view_order",
+    "sales.view_orderline",
+]
+# The sales system's catalogue: products and stock are not tied to a customer.
+_READ_CATALOGUE = ["sales.view_product", "sales.view_stock"]
 
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: [
@@ -45,18 +53,20 @@ ROLE_PERMISSIONS = {
         *_DICTIONARY_ADMIN,
         "auditlog.view_logentry",
         *_READ_CUSTOMERS,
+        *_READ_CATALOGUE,
         "customers.share_customer",
         "customers.restore_customer",
     ],
     SUPERVISOR: [
         "crm.view_dictionaryentry",
         *_READ_CUSTOMERS,
+        *_READ_CATALOGUE,
         "customers.share_customer",
         "customers.restore_customer",
     ],
     # Account managers reach their own customers through object permissions (crm.access).
-    ACCOUNT_MANAGER: ["crm.view_dictionaryentry", "customers.add_customer"],
-    VIEWER: ["crm.view_dictionaryentry", *_READ_CUSTOMERS],
+    ACCOUNT_MANAGER: ["crm.view_dictionaryentry", "customers.add_customer", *_READ_CATALOGUE],
+    VIEWER: ["crm.view_dictionaryentry", *_READ_CUSTOMERS, *_READ_CATALOGUE],
 }
 
 

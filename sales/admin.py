@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from sales.models import Order, OrderLine, Product, Stock
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The sales system owns these rows: the admin may look, never write."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdmin):
+    list_display = ("code", "name", "model", "batch", "unit", "price")
+    search_fields = ("code", "name", "model")
+
+
+@admin.register(Stock)
+class StockAdmin(ReadOnlyAdmin):
+    list_display = ("warehouse", "location", "product", "quantity")
+    list_select_related = ("product",)
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("order_no", "customer", "order_date", "status")
+    list_select_related = ("customer",)
+    inlines = [OrderLineInline]
