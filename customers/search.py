@@ -2,21 +2,23 @@
 
 Query shapes are chosen so PostgreSQL can answer from an index at a million rows:
 - code: prefix match on the unique code (``varchar_pattern_ops`` index);
-- name: substring match served by a pg_trgm GIN index for three or more characters; a
-  two-character Chinese fragment has no trigram, so it is matched against the name's character
-  bigrams, a GIN-indexed array (``string_to_array(name_bigrams, ' ')``);
+- name: substring match served by a pg_trgm GIN index for three or more characters; fewer
+  characters have no trigram, so two are matched against the name's character bigrams
+  (``string_to_array(name_bigrams, ' ')``) and one against its characters
+  (``string_to_array(name, NULL)``), both GIN-indexed arrays;
 - pinyin and initials: substring match served by pg_trgm, or a prefix match for one or two
-  letters.
+  letters, anchored to a range of the pinyin index;
+- searches the planner expects to be selective run "search first" (see ``_search_first``).
 SQLite runs the same lookups without those indexes.
 """
 
+import json
 import re
 import unicodedata
 
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import F, Q
 
-_CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 _LATIN_KEY = re.compile(r"^[a-z0-9]+$")
 _CODE = re.compile(r"^KH\d{0,12}$")
 
@@ -41,6 +43,21 @@ class BigramContains(models.Lookup):
         return f"(' ' || {lhs} || ' ') LIKE ('%% ' || {rhs} || ' %%')", [*lhs_params, *rhs_params]
 
 
+class NameHasCharacter(models.Lookup):
+    """PostgreSQL: ``NameHasCharacter(F("name"), "鑫")``, the name contains this one character.
+
+    Served by the GIN index on the array of the name's characters (customer_name_chars); used
+    as an expression, not registered on a field.
+    """
+
+    lookup_name = "has_character"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"string_to_array({lhs}, NULL) @> ARRAY[{rhs}]::text[]", [*lhs_params, *rhs_params]
+
+
 class BigramsField(models.TextField):
     """Space-delimited character bigrams of a name, searchable with ``__has_bigram``."""
 
@@ -49,21 +66,69 @@ BigramsField.register_lookup(BigramContains)
 
 
 def customer_search_q(text):
-    """The condition for the search box; an empty query matches everything."""
+    """The condition for the search box; an empty query matches everything.
+
+    One or two letters (``bj``, ``sh``, ``3m``) match the start of the initials or of the pinyin;
+    they are anchored to the pinyin's first letter, so sorting by pinyin starts where the matches
+    are instead of walking the whole list. Longer letter strings match the pinyin and initials
+    anywhere, and any other text matches the name as a substring.
+    """
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
         return Q()
     text = text[:100]
     upper = text.upper()
-    condition = Q(code__startswith=upper) if _CODE.match(upper) else Q()
-    if len(text) == 2 and _CJK.match(text) and connection.vendor == "postgresql":
-        condition |= Q(name_bigrams__has_bigram=text)
-    else:
-        condition |= Q(name__contains=text)
     key = re.sub(r"\s+", "", text).lower()
-    if _LATIN_KEY.match(key):
-        if len(key) >= 3:
-            condition |= Q(name_pinyin__contains=key) | Q(name_initials__contains=key)
+    latin = bool(_LATIN_KEY.match(key))
+    postgres = connection.vendor == "postgresql"
+    code = Q(code__startswith=upper) if _CODE.match(upper) else None
+    anchor = Q()
+    if latin and len(key) <= 2:
+        condition = Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+        if code is None:
+            # Redundant (both keys start with the same letter), but an index range the planner uses.
+            anchor = Q(name_pinyin__gte=key[0], name_pinyin__lt=chr(ord(key[0]) + 1))
+    else:
+        if postgres and len(text) == 1:
+            condition = Q(NameHasCharacter(F("name"), text))
+        elif postgres and len(text) == 2:
+            condition = Q(name_bigrams__has_bigram=text.lower())
         else:
-            condition |= Q(name_initials__startswith=key)
-    return condition
+            condition = Q(name__contains=text)
+        if latin:
+            condition |= Q(name_pinyin__contains=key) | Q(name_initials__contains=key)
+    if code is not None:
+        condition = code | condition
+    if postgres and _expected_rows(condition) <= SEARCH_FIRST_ROWS:
+        return _search_first(condition)
+    return anchor & condition
+
+
+# PostgreSQL: a search expected to match at most this many customers is run "search first".
+SEARCH_FIRST_ROWS = 20_000
+
+
+def _expected_rows(condition):
+    """The planner's estimate of how many alive customers match ``condition`` (no rows are read)."""
+    from django.apps import apps
+
+    customers = apps.get_model("customers", "Customer").objects.filter(condition).order_by().values("pk")
+    plan = json.loads(customers.explain(format="json"))
+    return (plan[0] if isinstance(plan, list) else plan)["Plan"]["Plan Rows"]
+
+
+def _search_first(condition):
+    """``condition`` stated twice, so the planner finds its rows through the search indexes first.
+
+    A list sorted by pinyin with LIMIT tempts PostgreSQL to walk the pinyin index and test every
+    row until a page is full. That is fast when matches are common and spread out, but when they
+    are few, or bunched far down the alphabet (zz…, …xinda…, 郑州), it reads most of the table
+    (seen: 0.3 to 5 s at a million customers). The planner multiplies the selectivities of the two
+    copies, so it expects too few matches to fill a page by walking: it collects them through the
+    search indexes and sorts them (tens of ms for 20,000 matches). Repeating a test costs
+    microseconds a row. The pinyin range of a one- or two-letter search is left out here: it only
+    helps the walk, and multiplied in as well it would shrink the estimate so far that the planner
+    pairs the matches with the joined tables by nested loops over whole tables. Q(condition) wraps
+    the copy, so Django keeps both.
+    """
+    return condition & Q(condition)

@@ -1,0 +1,259 @@
+#!/usr/bin/env python
+"""Time the customer list and the 360° page through the real URL stack (issue 3, Speed).
+
+    DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
+        .venv/bin/python bench/run.py [--repeat 20] [--explain]
+
+Runs in-process with django.test.Client (middleware, session, view, filters, table, template),
+logged in with force_login as an account manager (``bench_am_0001``, made by bench/seed.py) and
+as the supervisor ``bench_sup``. Settings are switched to DEBUG off after start-up, so Django
+keeps no query log. Each page is requested ``--warmup`` times, once more to record its SQL
+queries, then ``--repeat`` times for the median and 95th percentile of the whole request and the
+median time spent in SQL (a connection.execute_wrapper adds up each query's time; the rest is
+Python: view, table and template; on SQLite, which computes rows as they are fetched, it
+understates the database's share). Prints a Markdown table; ``--explain`` also prints EXPLAIN
+ANALYZE of each page's slowest query, ``--queries`` every query, ``--extra`` adds the other
+filters and sorts, ``--q TEXT`` any search.
+"""
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH.parent), str(BENCH)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+
+import vocab  # noqa: E402
+
+PER_PAGE = 50  # CustomerListView.table_pagination
+
+
+def _pages(*, deep_page, code, month):
+    """(label, url) of each measured page."""
+    first, last = month
+    lst = "/customers/"
+
+    def q(**params):
+        return f"{lst}?{urlencode(params)}"
+
+    return [
+        ("list, first page", lst),
+        (f"list, deep page (?page={deep_page})", q(page=deep_page)),
+        (f"name ≥3 chars ({vocab.SEARCH_THREE})", q(q=vocab.SEARCH_THREE)),
+        (f"name 2 chars, common ({vocab.SEARCH_COMMON_TWO})", q(q=vocab.SEARCH_COMMON_TWO)),
+        (f"name 2 chars, rare ({vocab.SEARCH_RARE_TWO})", q(q=vocab.SEARCH_RARE_TWO)),
+        (f"initials ({vocab.SEARCH_INITIALS})", q(q=vocab.SEARCH_INITIALS)),
+        (f"code prefix ({vocab.SEARCH_CODE})", q(q=vocab.SEARCH_CODE)),
+        (f"entry date ({first:%Y-%m-%d}…{last:%Y-%m-%d})", q(created_from=first, created_to=last)),
+        ("360° page", f"/customers/{code}/"),
+    ]
+
+
+def _extra_pages(*, region_id, manager_id, day):
+    """Other filters and sorts the list offers (not targets of the issue, shown for completeness)."""
+    lst = "/customers/"
+
+    def q(**params):
+        return f"{lst}?{urlencode(params)}"
+
+    return [
+        ("name ≥3 chars, common (有限公)", q(q="有限公")),
+        ("pinyin (xinda)", q(q="xinda")),
+        (f"entry date, one day ({day:%Y-%m-%d})", q(created_from=day, created_to=day)),
+        ("region filter", q(region=region_id)),
+        ("level filter (5)", q(level=5)),
+        ("status filter (lost)", q(status="lost")),
+        ("manager filter", q(account_manager=manager_id)),
+        ("sort by code", q(sort="code")),
+        ("sort by entry time, newest", q(sort="-created_at")),
+        ("sort by level", q(sort="level")),
+        ("sort by region", q(sort="region")),
+        ("sort by manager", q(sort="account_manager")),
+    ]
+
+
+def _percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
+
+
+def _rows(content):
+    body = content.split(b"<tbody", 1)
+    return body[1].count(b"<tr") if len(body) == 2 else 0
+
+
+def _machine(connection):
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    database = connection.vendor
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            database = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            database = f"SQLite {cursor.fetchone()[0]}"
+    return f"{cpu}, {os.cpu_count()} cores{memory}; {database}; Python {platform.python_version()}"
+
+
+def _explain(connection, sql):
+    if connection.vendor == "postgresql":
+        statement = f"EXPLAIN (ANALYZE, BUFFERS) {sql}"
+    else:
+        statement = f"EXPLAIN QUERY PLAN {sql}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+        return "\n".join("    " + " | ".join(str(c) for c in row) for row in cursor.fetchall())
+
+
+class _Recorder:
+    """An execute_wrapper: counts queries and their time; with keep_sql, keeps each SQL as sent."""
+
+    def __init__(self, connection, keep_sql=False):
+        self.connection, self.keep_sql = connection, keep_sql
+        self.total, self.queries = 0.0, []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.total += elapsed
+            text = sql
+            if self.keep_sql and not many:
+                text = self.connection.ops.last_executed_query(context["cursor"], sql, params)
+            self.queries.append((text, elapsed))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page first (default 2)")
+    parser.add_argument("--manager", default="bench_am_0001", help="the account manager to log in as")
+    parser.add_argument("--supervisor", default="bench_sup", help="the supervisor to log in as")
+    parser.add_argument("--role", choices=["manager", "supervisor", "both"], default="both")
+    parser.add_argument("--extra", action="store_true", help="also time the other filters and sorts")
+    parser.add_argument("--q", action="append", default=[], help="also time a search for this text (repeatable)")
+    parser.add_argument("--only", help="time only pages whose label contains this text")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of each page's slowest query")
+    parser.add_argument("--queries", action="store_true", help="print each page's SQL queries with their times")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from crm import access
+    from crm.models import DictionaryEntry
+    from customers.models import Customer
+
+    settings.DEBUG = False  # no query log while timing, as in production
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+
+    User = get_user_model()
+    try:
+        manager = User.objects.get(username=args.manager)
+        supervisor = User.objects.get(username=args.supervisor)
+    except User.DoesNotExist:
+        raise SystemExit("Run bench/seed.py first: the bench users are missing.") from None
+    total = Customer.all_objects.count()
+    region_id = DictionaryEntry.objects.filter(category=DictionaryEntry.Category.REGION).order_by("pk")[0].pk
+    print(f"# Customer list benchmark: {total:,} customers", flush=True)
+    print(f"Machine: {_machine(connection)}", flush=True)
+    print(f"Load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}", flush=True)
+    print(f"{args.repeat} timed requests per page after {args.warmup} warm-up ones; {dt.datetime.now():%Y-%m-%d %H:%M}")
+
+    personas = []
+    if args.role in ("manager", "both"):
+        personas.append(("account manager", manager))
+    if args.role in ("supervisor", "both"):
+        personas.append(("supervisor", supervisor))
+
+    middle = Customer.objects.order_by("created_at").values_list("created_at", flat=True)[total // 2]
+    middle = timezone.localtime(middle).date()
+    month = (middle.replace(day=1), (middle.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1))
+
+    results = []
+    for role, user in personas:
+        visible = access.visible(user, Customer)
+        seen = visible.count()
+        deep_page = min(200, max(1, seen // PER_PAGE - 1))
+        sample = visible.order_by("id")[seen // 2]
+        pages = _pages(deep_page=deep_page, code=sample.code, month=month)
+        if args.extra:
+            pages += _extra_pages(region_id=region_id, manager_id=manager.pk, day=middle)
+        pages += [(f"search {text!r}", f"/customers/?{urlencode({'q': text})}") for text in args.q]
+        if args.only:
+            pages = [page for page in pages if args.only in page[0]]
+        client = Client()
+        client.force_login(user)
+        print(f"\n{role} {user.username}: {seen:,} visible customers", flush=True)
+        for label, url in pages:
+            for _ in range(args.warmup):
+                client.get(url)
+            recorder = _Recorder(connection, keep_sql=True)
+            with connection.execute_wrapper(recorder):
+                response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
+            rows = _rows(response.content) if url.startswith("/customers/?") or url == "/customers/" else None
+            queries = recorder.queries
+            times, db_times = [], []
+            for _ in range(args.repeat):
+                timer = _Recorder(connection)
+                with connection.execute_wrapper(timer):
+                    started = time.perf_counter()
+                    client.get(url)
+                    times.append((time.perf_counter() - started) * 1000)
+                db_times.append(timer.total * 1000)
+            median, p95, db = statistics.median(times), _percentile(times, 0.95), statistics.median(db_times)
+            results.append((label, role, median, p95, db, len(queries), rows))
+            print(
+                f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms, SQL {db:.1f} ms, {len(queries)} queries, "
+                f"rows {rows}",
+                flush=True,
+            )
+            if args.queries:
+                for sql, seconds in queries:
+                    print(f"    [{seconds * 1000:.1f} ms] {sql[:400]}")
+            if args.explain and queries:
+                sql, seconds = max(queries, key=lambda query: query[1])
+                if sql.lstrip().upper().startswith("SELECT"):
+                    print(f"    slowest query ({seconds * 1000:.1f} ms): {sql[:3000]}")
+                    print(_explain(connection, sql))
+
+    print(f"\nLoad average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    print("\n| Page | Role | Median ms | p95 ms | SQL ms (median) | Queries | Rows |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for label, role, median, p95, db, queries, rows in results:
+        shown = "" if rows is None else rows
+        print(f"| {label} | {role} | {median:.1f} | {p95:.1f} | {db:.1f} | {queries} | {shown} |")
+
+
+if __name__ == "__main__":
+    main()

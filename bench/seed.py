@@ -1,0 +1,526 @@
+#!/usr/bin/env python
+"""Fill the database with N realistic customers for the benchmark (bench/run.py), fast.
+
+    DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
+        .venv/bin/python bench/seed.py --customers 1000000
+
+Each customer gets a Chinese company name ([city] + brand + trade + legal form, see
+bench/vocab.py), the search keys the app derives on save (same functions: customers.pinyin,
+customers.search, customers.validators), a KH+date+sequence code with its creation time spread
+over the last three years (at most 9,999 a day; customers_codesequence is moved on so the app
+continues after them), an account manager holding view/change/delete grants on it (guardian's
+direct foreign-key table, as customers.actions grants them), 2 % shared with a second manager,
+0.5 % in the recycle bin, and ``--contacts-per-customer`` contacts (the first primary).
+
+Users: ``bench_am_0001``… account managers (about 3,300 customers each unless ``--managers``
+says otherwise) and the supervisor ``bench_sup``, made through crm.actions.create_user with
+unusable passwords (bench/run.py logs in with force_login). Existing ones are reused; running
+the script again adds N more customers.
+
+PostgreSQL: rows go in with COPY inside one transaction; for a large load the secondary indexes
+and foreign keys of the three tables are dropped first and rebuilt afterwards (in the same
+transaction, so a failure leaves the database as it was), then ANALYZE. SQLite: batched
+executemany. The search keys are computed in ``--workers`` processes (pypinyin takes ~70 µs a
+name) while the main process loads the previous batch.
+"""
+
+import argparse
+import bisect
+import datetime as dt
+import multiprocessing
+import os
+import random
+import sys
+import time
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH.parent), str(BENCH)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+
+import vocab  # noqa: E402
+
+CUSTOMER_COLUMNS = [
+    "id", "code", "name", "region_id", "account_manager_id", "level", "satisfaction", "credit",
+    "address", "postcode", "phone", "fax", "website", "uscc", "licence_no", "legal_rep",
+    "registered_capital", "annual_turnover", "bank_name", "bank_account", "local_tax_no",
+    "national_tax_no", "status", "last_order_date", "name_pinyin", "name_initials", "name_bigrams",
+    "name_normalized", "phone_normalized", "created_at", "updated_at", "created_by_id", "deleted_at",
+    "deleted_by_id",
+]  # fmt: skip
+CONTACT_COLUMNS = [
+    "id", "customer_id", "name", "gender", "position", "office_phone", "mobile", "email", "is_primary",
+    "memo", "created_at", "updated_at",
+]  # fmt: skip
+GRANT_COLUMNS = ["id", "content_object_id", "permission_id", "user_id"]
+TABLES = ("customers_customer", "customers_contact", "customers_customeruserobjectpermission")
+GRANT_SLOTS = 4  # ids reserved per customer: view, change, delete for the manager, view for a colleague
+CHUNK = 20_000
+DAYS = 3 * 365
+AREA_CODES = ["010", "021", "020", "0755", "0571", "028", "023", "027", "025", "022", "0512", "029"]
+
+
+def cumulative(weights):
+    total, result = 0.0, []
+    for weight in weights:
+        total += weight
+        result.append(total)
+    return result
+
+
+def zipf(n, s):
+    return cumulative(1 / (rank + 1) ** s for rank in range(n))
+
+
+@dataclass
+class Plan:
+    """Everything a worker needs to build any batch of rows, deterministically."""
+
+    seed: int
+    vendor: str
+    tz: str
+    customer_base: int
+    contact_base: int
+    grant_base: int
+    contacts_per_customer: int
+    managers: list
+    supervisor: int
+    perms: dict  # codename -> permission id
+    regions: dict  # dictionary value -> entry id
+    days: list  # date of each day that gets customers
+    first_index: list  # index of the day's first customer (cumulative counts)
+    counts: list
+    last_before: list  # the day's code sequence before this load
+    today: dt.date
+
+
+# --------------------------------------------------------------------------- worker side
+
+_plan = None
+_draw = None
+
+
+def _init_worker(plan):
+    global _plan, _draw
+    _plan = plan
+    _draw = {
+        "city": zipf(len(vocab.CITIES), 1.0),
+        "brand": zipf(len(vocab.BRAND_CHARS), 0.8),
+        "trade": zipf(len(vocab.TRADES), 1.0),
+        "legal": cumulative(weight for _form, weight in vocab.LEGAL_FORMS),
+        "surname": zipf(len(vocab.SURNAMES), 0.7),
+    }
+
+
+def _person(rng):
+    surname = rng.choices(vocab.SURNAMES, cum_weights=_draw["surname"])[0]
+    return surname + "".join(rng.choices(vocab.GIVEN_CHARS, k=rng.choice((1, 2, 2))))
+
+
+def _company(rng):
+    city, region = rng.choices(vocab.CITIES, cum_weights=_draw["city"])[0]
+    if rng.random() < vocab.RARE_BRAND_SHARE:
+        brand = rng.choice(vocab.RARE_BRANDS)
+    else:
+        first, second = rng.choices(vocab.BRAND_CHARS, cum_weights=_draw["brand"], k=2)
+        brand = first + second if first != second else first + rng.choice(vocab.BRAND_CHARS)
+    trade = rng.choices(vocab.TRADES, cum_weights=_draw["trade"])[0]
+    legal = rng.choices(vocab.LEGAL_FORMS, cum_weights=_draw["legal"])[0][0]
+    pattern = rng.random()
+    if pattern < 0.72:
+        return city + brand + trade + legal, region
+    if pattern < 0.82:
+        return f"{brand}{trade}（{city}）{legal}", region
+    return brand + trade + legal, None
+
+
+def _phone(rng):
+    if rng.random() < 0.3:
+        return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+    return f"{rng.choice(AREA_CODES)}-{rng.randrange(2, 9)}{rng.randrange(10**7):07d}"
+
+
+def _fmt_time(value):
+    """A datetime as the backend stores it: with offset for PostgreSQL, naive UTC for SQLite."""
+    if _plan.vendor == "postgresql":
+        return value.isoformat(sep=" ")
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def build_batch(bounds):
+    """Rows for customers bounds[0] ≤ i < bounds[1] (0-based within this load)."""
+    from customers.pinyin import pinyin_keys
+    from customers.search import name_bigrams
+    from customers.validators import normalise_name, normalise_phone
+
+    start, stop = bounds
+    plan = _plan
+    rng = random.Random(plan.seed * 1_000_003 + start)
+    tz = zoneinfo.ZoneInfo(plan.tz)
+    region_ids = list(plan.regions.values())
+    perm_ids = [plan.perms["view_customer"], plan.perms["change_customer"], plan.perms["delete_customer"]]
+    customers, contacts, grants = [], [], []
+    for i in range(start, stop):
+        day_no = bisect.bisect_right(plan.first_index, i) - 1
+        day, position, count = plan.days[day_no], i - plan.first_index[day_no], plan.counts[day_no]
+        seconds = 8 * 3600 + (position + rng.random()) * 12 * 3600 / count
+        created = dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(seconds=seconds)
+        code = f"KH{day:%Y%m%d}{plan.last_before[day_no] + position + 1:04d}"
+        pk = plan.customer_base + i + 1
+        manager = rng.choice(plan.managers)
+
+        name, region = _company(rng)
+        full, initials = pinyin_keys(name)
+        if region is not None:
+            region_id = plan.regions.get(region)
+        else:
+            region_id = rng.choice(region_ids) if rng.random() < 0.6 else None
+        phone = _phone(rng)
+        domain = initials.split(" ")[0]
+        deleted = rng.random() < 0.005
+        deleted_at = created + dt.timedelta(days=rng.uniform(0, max(1, (plan.today - day).days))) if deleted else None
+        level = rng.choices((1, 2, 3, 4, 5), cum_weights=(55, 80, 92, 97, 100))[0]
+        stamp = _fmt_time(created)
+        customers.append(
+            (
+                pk,
+                code,
+                name,
+                region_id,
+                manager,
+                level,
+                rng.choice((None, 1, 2, 3, 4, 5)),
+                rng.choice((None, 3, 4, 5)),
+                f"{rng.choice(vocab.CITIES)[0]}市{rng.choice(vocab.DISTRICTS)}{rng.choice(vocab.ROADS)}"
+                f"{rng.randrange(1, 999)}号",
+                f"{rng.randrange(100000, 860000):06d}",
+                phone,
+                "",
+                f"https://www.{domain}.com" if rng.random() < 0.4 else "",
+                None,
+                "",
+                _person(rng),
+                f"{rng.randrange(10, 50000)}.00",
+                f"{rng.randrange(50, 500000)}.00" if rng.random() < 0.5 else None,
+                f"{rng.choice(vocab.BANKS)}{rng.choice(vocab.CITIES)[0]}分行" if rng.random() < 0.5 else "",
+                f"{rng.randrange(10**15, 10**16)}" if rng.random() < 0.5 else "",
+                "",
+                "",
+                "lost" if rng.random() < 0.05 else "active",
+                (day + dt.timedelta(days=rng.randrange(0, (plan.today - day).days + 1))).isoformat()
+                if rng.random() < 0.6
+                else None,
+                full,
+                initials,
+                name_bigrams(name),
+                normalise_name(name)[:100],
+                normalise_phone(phone)[:32],
+                stamp,
+                stamp,
+                manager,
+                _fmt_time(deleted_at) if deleted else None,
+                plan.supervisor if deleted else None,
+            )
+        )
+        for j in range(plan.contacts_per_customer):
+            contacts.append(
+                (
+                    plan.contact_base + i * plan.contacts_per_customer + j + 1,
+                    pk,
+                    _person(rng),
+                    rng.choice("mf"),
+                    rng.choice(vocab.POSITIONS),
+                    _phone(rng) if rng.random() < 0.7 else "",
+                    f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                    f"{rng.choice('abcdefghjklmnpqrstwxyz')}{rng.randrange(1, 999)}@{domain}.com"
+                    if rng.random() < 0.5
+                    else "",
+                    j == 0,
+                    "",
+                    stamp,
+                    stamp,
+                )
+            )
+        slot = plan.grant_base + i * GRANT_SLOTS
+        grants.extend((slot + k + 1, pk, perm, manager) for k, perm in enumerate(perm_ids))
+        if rng.random() < 0.02 and len(plan.managers) > 1:
+            colleague = rng.choice(plan.managers)
+            if colleague != manager:
+                grants.append((slot + 4, pk, perm_ids[0], colleague))
+    if plan.vendor == "postgresql":
+        return stop - start, _copy_text(customers), _copy_text(contacts), _copy_text(grants)
+    return stop - start, customers, contacts, grants
+
+
+def _copy_value(value):
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+def _copy_text(rows):
+    """COPY text format. The generated values never contain tabs, newlines or backslashes."""
+    return "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+
+
+# --------------------------------------------------------------------------- main process
+
+
+def _users(count):
+    """(account manager ids, supervisor id): bench_am_0001… and bench_sup, created when missing."""
+    from django.contrib.auth import get_user_model
+
+    from crm.actions import create_user
+    from crm.roles import ACCOUNT_MANAGER, SUPERVISOR
+
+    User = get_user_model()
+    rng = random.Random(7)
+    _init_worker(None)
+    existing = set(User.objects.filter(username__startswith="bench_").values_list("username", flat=True))
+    for number in range(1, count + 1):
+        username = f"bench_am_{number:04d}"
+        if username not in existing:
+            # No usable password: the benchmark logs in with force_login.
+            create_user(username=username, password=None, full_name=_person(rng), roles=[ACCOUNT_MANAGER])
+    if "bench_sup" not in existing:
+        create_user(username="bench_sup", password=None, full_name="基准主管", roles=[SUPERVISOR])
+    managers = list(
+        User.objects.filter(username__startswith="bench_am_").order_by("username").values_list("pk", flat=True)[:count]
+    )
+    return managers, User.objects.get(username="bench_sup").pk
+
+
+def _day_plan(total, today, taken, rng):
+    """Customers per day over the last three years: fewer at weekends, growing over time."""
+    days = [today - dt.timedelta(days=DAYS - n) for n in range(DAYS)]
+    weights = [
+        (0.3 if day.weekday() >= 5 else 1.0) * (0.6 + 0.8 * n / DAYS) * rng.uniform(0.8, 1.2)
+        for n, day in enumerate(days)
+    ]
+    room = [9999 - taken.get(day, 0) for day in days]
+    if total > sum(room):
+        raise SystemExit(f"At most {sum(room)} more customers fit in three years of codes (9,999 a day).")
+    scale = total / sum(weights)
+    counts = [min(int(w * scale), r) for w, r in zip(weights, room, strict=True)]
+    short = total - sum(counts)
+    while short:
+        for n in sorted(range(DAYS), key=lambda n: -weights[n]):
+            if short and counts[n] < room[n]:
+                counts[n] += 1
+                short -= 1
+    kept = [n for n in range(DAYS) if counts[n]]
+    first, running = [], 0
+    for n in kept:
+        first.append(running)
+        running += counts[n]
+    return [days[n] for n in kept], first, [counts[n] for n in kept], [taken.get(days[n], 0) for n in kept]
+
+
+def _drop_secondary(cursor):
+    """Drop the three tables' foreign keys and non-constraint indexes; return the SQL to rebuild them
+    (with their statistics targets)."""
+    cursor.execute(
+        """
+        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+        FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)
+        """,
+        [list(TABLES)],
+    )
+    foreign_keys = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        WHERE i.indrelid::regclass::text = ANY(%s)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+        """,
+        [list(TABLES)],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT i.indexrelid::regclass::text, a.attnum, a.attstattarget
+        FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indexrelid
+        WHERE i.indrelid::regclass::text = ANY(%s) AND a.attstattarget > 0
+        """,
+        [list(TABLES)],
+    )
+    statistics = cursor.fetchall()  # set on expression-index columns (customers 0002); lost with the index
+    for table, name, _definition in foreign_keys:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    rebuild = [definition for _name, definition in indexes]
+    rebuild += [
+        f"ALTER INDEX {name} ALTER COLUMN {number} SET STATISTICS {target}" for name, number, target in statistics
+    ]
+    rebuild += [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in foreign_keys]
+    return rebuild
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, required=True, help="how many customers to add")
+    parser.add_argument("--contacts-per-customer", type=int, default=2)
+    parser.add_argument("--managers", type=int, help="account managers (default: one per 3,300 customers, ≤ 300)")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--seed", type=int, default=20261124)
+    parser.add_argument(
+        "--keep-indexes", action="store_true", help="PostgreSQL: load with the indexes in place instead of rebuilding"
+    )
+    args = parser.parse_args()
+    if args.customers < 1 or args.contacts_per_customer < 0:
+        parser.error("--customers must be positive and --contacts-per-customer not negative")
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import Permission
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from crm.models import DictionaryEntry
+    from customers.models import CodeSequence, Contact, Customer, CustomerUserObjectPermission
+
+    timings = []
+    started = clock = time.perf_counter()
+
+    def lap(label):
+        nonlocal clock
+        now = time.perf_counter()
+        timings.append((label, now - clock))
+        print(f"  {label}: {now - clock:.1f} s", flush=True)
+        clock = now
+
+    vendor = connection.vendor
+    count = args.customers
+    managers = args.managers or max(2, min(300, round(count / 3300)))
+    manager_ids, supervisor_id = _users(managers)
+    lap(f"users ({len(manager_ids)} account managers, 1 supervisor)")
+
+    today = dt.datetime.now(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    taken = dict(CodeSequence.objects.values_list("day", "last"))
+    days, first_index, counts, last_before = _day_plan(count, today, taken, random.Random(args.seed))
+    plan = Plan(
+        seed=args.seed,
+        vendor=vendor,
+        tz=settings.TIME_ZONE,
+        customer_base=Customer.all_objects.aggregate(m=Max("id"))["m"] or 0,
+        contact_base=Contact.objects.aggregate(m=Max("id"))["m"] or 0,
+        grant_base=CustomerUserObjectPermission.objects.aggregate(m=Max("id"))["m"] or 0,
+        contacts_per_customer=args.contacts_per_customer,
+        managers=manager_ids,
+        supervisor=supervisor_id,
+        perms=dict(
+            Permission.objects.filter(content_type__app_label="customers", content_type__model="customer").values_list(
+                "codename", "id"
+            )
+        ),
+        regions=dict(
+            DictionaryEntry.objects.filter(category=DictionaryEntry.Category.REGION).values_list("value", "id")
+        ),
+        days=days,
+        first_index=first_index,
+        counts=counts,
+        last_before=last_before,
+        today=today,
+    )
+    batches = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    existing_rows = Customer.all_objects.count()
+    rebuild_indexes = vendor == "postgresql" and not args.keep_indexes and count >= max(50_000, existing_rows)
+    print(f"{vendor}: adding {count} customers, {args.contacts_per_customer} contacts each, {args.workers} workers")
+
+    connection.close()  # the workers are forked: they must not share the connection
+    context = multiprocessing.get_context("fork")
+    with context.Pool(args.workers, initializer=_init_worker, initargs=(plan,)) as pool, transaction.atomic():
+        with connection.cursor() as cursor:
+            if vendor == "postgresql":
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                rebuild = _drop_secondary(cursor) if rebuild_indexes else []
+                raw = cursor.cursor  # psycopg2's own cursor, for copy_expert
+            done = 0
+            for made, customers, contacts, grants in pool.imap(build_batch, batches):
+                if vendor == "postgresql":
+                    for table, columns, text in (
+                        ("customers_customer", CUSTOMER_COLUMNS, customers),
+                        ("customers_contact", CONTACT_COLUMNS, contacts),
+                        ("customers_customeruserobjectpermission", GRANT_COLUMNS, grants),
+                    ):
+                        if text:
+                            raw.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", _Reader(text))
+                else:
+                    for table, columns, rows in (
+                        ("customers_customer", CUSTOMER_COLUMNS, customers),
+                        ("customers_contact", CONTACT_COLUMNS, contacts),
+                        ("customers_customeruserobjectpermission", GRANT_COLUMNS, grants),
+                    ):
+                        if rows:
+                            marks = ", ".join(["%s"] * len(columns))
+                            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+                done += made
+                if done % 200_000 < CHUNK or done == count:
+                    print(f"    {done} customers loaded ({time.perf_counter() - clock:.0f} s)", flush=True)
+            lap("rows generated and loaded")
+            if vendor == "postgresql":
+                for statement in rebuild:
+                    cursor.execute(statement)
+                if rebuild:
+                    lap(f"{len(rebuild)} indexes and foreign keys rebuilt")
+                for statement in connection.ops.sequence_reset_sql(
+                    _no_style(), [Customer, Contact, CustomerUserObjectPermission]
+                ):
+                    cursor.execute(statement)
+        sequences = [
+            CodeSequence(day=day, last=last + made) for day, last, made in zip(days, last_before, counts, strict=True)
+        ]
+        CodeSequence.objects.bulk_create(
+            sequences, update_conflicts=True, unique_fields=["day"], update_fields=["last"]
+        )
+    lap("committed")
+
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE customers_customer")
+            cursor.execute("VACUUM ANALYZE customers_contact")
+            cursor.execute("VACUUM ANALYZE customers_customeruserobjectpermission")
+            cursor.execute("ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
+    lap("vacuum/analyze")
+    total = Customer.all_objects.count()
+    print(f"done in {time.perf_counter() - started:.1f} s: {total} customers in the database")
+
+
+class _Reader:
+    """A file-like view of a str for copy_expert, without copying it into a StringIO."""
+
+    def __init__(self, text):
+        self._data = text.encode()
+        self._pos = 0
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            size = len(self._data) - self._pos
+        chunk = self._data[self._pos : self._pos + size]
+        self._pos += len(chunk)
+        return chunk
+
+    readline = read
+
+
+def _no_style():
+    from django.core.management.color import no_style
+
+    return no_style()
+
+
+if __name__ == "__main__":
+    main()
