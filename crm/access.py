@@ -134,6 +134,29 @@ def can(user, action, obj=None):
     return visible(user, type(obj), action).filter(pk=obj.pk).exists()
 
 
+def allowed_actions(user, obj, actions):
+    """The subset of ``actions`` (verbs) that ``user`` may take on ``obj``, for a detail page's buttons.
+
+    ``obj`` must already have been fetched through ``visible()``. Model-level permissions come from
+    the user's cached permissions; for a guarded model the object grants are read in one query.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    model = type(obj)
+    allowed = {action for action in actions if user.is_superuser or user.has_perm(_perm_name(model, action))}
+    rest = set(actions) - allowed
+    scope = ROW_SCOPES.get(model._meta.label_lower)
+    perm_model = get_user_obj_perms_model(model)
+    if rest and scope is not None and scope.guarded and perm_model is not UserObjectPermission:
+        held = set(
+            perm_model.objects.filter(user=user, content_object=obj).values_list("permission__codename", flat=True)
+        )
+        allowed |= {action for action in rest if f"{action}_{model._meta.model_name}" in held}
+    else:
+        allowed |= {action for action in rest if can(user, action, obj)}
+    return allowed
+
+
 def require(user, action, obj=None):
     """Raise PermissionDenied (403) unless ``can(user, action, obj)``."""
     if not can(user, action, obj):

@@ -151,9 +151,9 @@ class Customer(models.Model):
             models.Index(fields=["account_manager", "name_pinyin", "id"], name="customer_mgr_pinyin_idx"),
             models.Index(fields=["name_normalized"], name="customer_norm_name_idx"),
             models.Index(fields=["phone_normalized"], name="customer_phone_idx"),
-            models.Index(fields=["region", "name_pinyin"], name="customer_region_idx"),
-            models.Index(fields=["level", "name_pinyin"], name="customer_level_idx"),
-            models.Index(fields=["status", "name_pinyin"], name="customer_status_idx"),
+            models.Index(fields=["region", "name_pinyin", "id"], name="customer_region_idx"),
+            models.Index(fields=["level", "name_pinyin", "id"], name="customer_level_idx"),
+            models.Index(fields=["status", "name_pinyin", "id"], name="customer_status_idx"),
             models.Index(fields=["last_order_date"], name="customer_last_order_idx"),
         ]
 

@@ -10,9 +10,11 @@ class CustomerTable(tables.Table):
     name = tables.Column(
         verbose_name=_("Name"), order_by=("name_pinyin", "id"), linkify=lambda record: record.get_absolute_url()
     )
-    region = tables.Column(verbose_name=_("Region"), order_by=("region__sort_order",), default="—")
+    region = tables.Column(verbose_name=_("Region"), order_by=("region_id", "name_pinyin", "id"), default="—")
     level = tables.Column(verbose_name=_("Level"), order_by=("level", "name_pinyin"))
-    account_manager = tables.Column(verbose_name=_("Account manager"), order_by=("account_manager__first_name",))
+    account_manager = tables.Column(
+        verbose_name=_("Account manager"), order_by=("account_manager_id", "name_pinyin", "id")
+    )
     phone = tables.Column(verbose_name=_("Phone"), orderable=False, default="—")
     status = tables.Column(verbose_name=_("Status"))
     created_at = tables.DateTimeColumn(verbose_name=_("Entry time"), format="Y-m-d")
@@ -23,6 +25,7 @@ class CustomerTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "customer-table"}
         order_by = ("name",)
         empty_text = _("No customers match.")
+        template_name = "customers/customer_table.html"
 
     def render_region(self, value):
         return value.display_label

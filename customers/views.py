@@ -84,13 +84,14 @@ class CustomerUpdateView(LoginRequiredMixin, CustomerFormMixin, UpdateView):
 def customer_detail(request, code):
     customer = selectors.customer_by_code(user=request.user, code=code)
     user = request.user
-    can_change = access.can(user, "change", customer)
+    allowed = access.allowed_actions(user, customer, ["change", "delete"])
+    can_change = "change" in allowed
     context = {
         "customer": customer,
         "contacts": selectors.contacts_of(user=user, customer=customer),
         "activities": selectors.activities_of(user=user, customer=customer)[:50],
         "can_change": can_change,
-        "can_delete": access.can(user, "delete", customer),
+        "can_delete": "delete" in allowed,
         "can_share": access.can(user, "customers.share_customer"),
     }
     context["audience"], context["all_rows_roles"] = selectors.customer_audience(customer=customer)

@@ -8,22 +8,16 @@ SQLite is meant for, and this migration does nothing.
   its characters serve two- and one-character search; a btree ``varchar_pattern_ops`` index on
   the initials serves one- and two-letter prefixes. (The code prefix uses the ``…_like`` index
   Django makes for the unique code.)
-- The entry-date filter compares ``(created_at AT TIME ZONE <TIME_ZONE>)::date``, Django's
-  ``__date`` lookup; an index on that expression serves narrow date ranges and gives the planner
-  statistics for it. It follows settings.TIME_ZONE at migration time: after changing the time
-  zone, recreate it (the filter stays correct either way).
 - A larger statistics sample for the searched columns lets the planner estimate how many
   customers a search matches (customers.search decides "search first" from that estimate).
 """
 
-from django.conf import settings
 from django.db import migrations
 
 STATISTICS = 1000
 
 
 def _indexes():
-    zone = settings.TIME_ZONE.replace("'", "")
     return [
         ("customer_name_trgm", "USING gin (name gin_trgm_ops)"),
         ("customer_pinyin_trgm", "USING gin (name_pinyin gin_trgm_ops)"),
@@ -31,12 +25,11 @@ def _indexes():
         ("customer_bigrams_gin", "USING gin (string_to_array(name_bigrams, ' '))"),
         ("customer_name_chars", "USING gin (string_to_array(name, NULL))"),
         ("customer_initials_prefix", "(name_initials varchar_pattern_ops)"),
-        ("customer_created_day", f"(((created_at AT TIME ZONE '{zone}')::date))"),
     ]
 
 
 COLUMNS = ["name", "name_pinyin", "name_initials"]
-EXPRESSION_INDEXES = ["customer_bigrams_gin", "customer_name_chars", "customer_created_day"]
+EXPRESSION_INDEXES = ["customer_bigrams_gin", "customer_name_chars"]
 
 
 def create(apps, schema_editor):
