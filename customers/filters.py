@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.dictionary import active_entries
 from crm.models import DictionaryEntry
+from crm.widgets import FastSelect
 from customers import selectors
 from customers.forms import DictionaryChoiceField, ManagerChoiceField
 from customers.models import Customer, Level
@@ -38,7 +39,7 @@ class CustomerFilter(django_filters.FilterSet):
     )
     region = DictionaryChoiceFilter(queryset=_regions, label=_("Region"))
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"))
-    account_manager = ManagerChoiceFilter(queryset=_managers, label=_("Account manager"))
+    account_manager = ManagerChoiceFilter(queryset=_managers, label=_("Account manager"), widget=FastSelect)
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
     created_from = django_filters.DateFilter(
         method="entered_from",
