@@ -6,12 +6,7 @@ from crm.dictionary import active_entries
 from crm.models import DictionaryEntry
 from customers import selectors
 from customers.models import Activity, Contact, Customer
-from customers.validators import (
-    normalise_uscc,
-    uscc_problem,
-    validate_phone,
-    validate_postcode,
-)
+from customers.validators import normalise_uscc, uscc_problem
 
 REASON_LABELS = {
     "uscc": _("unified social credit code"),
@@ -107,24 +102,6 @@ class CustomerForm(forms.ModelForm):
         self.fields["website"].widget.attrs["placeholder"] = "https://"
         self.fields["phone"].widget.attrs["placeholder"] = "010-88886666"
 
-    def clean_phone(self):
-        value = self.cleaned_data["phone"].strip()
-        if value:
-            validate_phone(value)
-        return value
-
-    def clean_fax(self):
-        value = self.cleaned_data["fax"].strip()
-        if value:
-            validate_phone(value)
-        return value
-
-    def clean_postcode(self):
-        value = self.cleaned_data["postcode"].strip()
-        if value:
-            validate_postcode(value)
-        return value
-
     def clean_uscc(self):
         value = normalise_uscc(self.cleaned_data.get("uscc"))
         if not value:
@@ -182,18 +159,6 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = ["name", "gender", "position", "office_phone", "mobile", "email", "is_primary", "memo"]
         widgets = {"memo": forms.Textarea(attrs={"rows": 3})}
-
-    def clean_office_phone(self):
-        value = self.cleaned_data["office_phone"].strip()
-        if value:
-            validate_phone(value)
-        return value
-
-    def clean_mobile(self):
-        value = self.cleaned_data["mobile"].strip()
-        if value:
-            validate_phone(value)
-        return value
 
 
 class ActivityForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from guardian.models import UserObjectPermissionBase
 
 from crm.models import DictionaryEntry
 from customers.search import BigramsField
+from customers.validators import validate_phone, validate_postcode
 
 
 class Level(models.IntegerChoices):
@@ -66,9 +67,9 @@ class Customer(models.Model):
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), choices=Rating.choices, null=True, blank=True)
     credit = models.PositiveSmallIntegerField(_("credit"), choices=Rating.choices, null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
-    fax = models.CharField(_("fax"), max_length=32, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True, validators=[validate_postcode])
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
+    fax = models.CharField(_("fax"), max_length=32, blank=True, validators=[validate_phone])
     website = models.URLField(_("website"), max_length=200, blank=True)
     uscc = models.CharField(_("unified social credit code"), max_length=18, null=True, blank=True)
     licence_no = models.CharField(_("business licence number"), max_length=32, blank=True)
@@ -199,8 +200,8 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     position = models.CharField(_("position"), max_length=50, blank=True)
-    office_phone = models.CharField(_("office phone"), max_length=32, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=32, blank=True)
+    office_phone = models.CharField(_("office phone"), max_length=32, blank=True, validators=[validate_phone])
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True, validators=[validate_phone])
     email = models.EmailField(_("email"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     memo = models.TextField(_("memo"), max_length=2000, blank=True)

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
@@ -167,44 +168,54 @@ def customer_unshare(request, code, user_id):
     return redirect("customers:share", code=customer.code)
 
 
-def _child_form(request, customer, form_class, instance, save, template, success):
-    form = form_class(request.POST or None, instance=instance)
+# Contacts and activities: the same create/edit page for either kind.
+CHILD_KINDS = {
+    "contact": {
+        "form": ContactForm,
+        "model": Contact,
+        "save": actions.save_contact,
+        "rows": selectors.contacts_of,
+        "saved": gettext_lazy("The contact was saved."),
+        "titles": (gettext_lazy("Add contact"), gettext_lazy("Edit contact")),
+    },
+    "activity": {
+        "form": ActivityForm,
+        "model": Activity,
+        "save": actions.save_activity,
+        "rows": selectors.activities_of,
+        "saved": gettext_lazy("The activity was saved."),
+        "titles": (gettext_lazy("Add activity"), gettext_lazy("Edit activity")),
+    },
+}
+
+
+def _child_form(request, code, kind, pk=None):
+    spec = CHILD_KINDS[kind]
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    if pk is None:
+        instance = spec["model"](customer=customer)
+    else:
+        instance = get_object_or_404(spec["rows"](user=request.user, customer=customer), pk=pk)
+    form = spec["form"](request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         child = form.save(commit=False)
         child.customer = customer
-        save(actor=request.user, **{form_class.Meta.model._meta.model_name: child})
-        messages.success(request, success)
+        spec["save"](actor=request.user, **{kind: child})
+        messages.success(request, spec["saved"])
         return redirect(customer)
-    return render(request, template, {"customer": customer, "form": form, "object": instance})
+    title = spec["titles"][pk is not None]
+    context = {"customer": customer, "form": form, "kind": kind, "title": title}
+    return render(request, "customers/child_form.html", context)
 
 
 @login_required
 def contact_create(request, code):
-    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
-    return _child_form(
-        request,
-        customer,
-        ContactForm,
-        Contact(customer=customer),
-        actions.save_contact,
-        "customers/contact_form.html",
-        _("The contact was saved."),
-    )
+    return _child_form(request, code, "contact")
 
 
 @login_required
 def contact_edit(request, code, pk):
-    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
-    contact = get_object_or_404(selectors.contacts_of(user=request.user, customer=customer), pk=pk)
-    return _child_form(
-        request,
-        customer,
-        ContactForm,
-        contact,
-        actions.save_contact,
-        "customers/contact_form.html",
-        _("The contact was saved."),
-    )
+    return _child_form(request, code, "contact", pk)
 
 
 @login_required
@@ -219,31 +230,12 @@ def contact_delete(request, code, pk):
 
 @login_required
 def activity_create(request, code):
-    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
-    return _child_form(
-        request,
-        customer,
-        ActivityForm,
-        Activity(customer=customer),
-        actions.save_activity,
-        "customers/activity_form.html",
-        _("The activity was saved."),
-    )
+    return _child_form(request, code, "activity")
 
 
 @login_required
 def activity_edit(request, code, pk):
-    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
-    activity = get_object_or_404(selectors.activities_of(user=request.user, customer=customer), pk=pk)
-    return _child_form(
-        request,
-        customer,
-        ActivityForm,
-        activity,
-        actions.save_activity,
-        "customers/activity_form.html",
-        _("The activity was saved."),
-    )
+    return _child_form(request, code, "activity", pk)
 
 
 @login_required

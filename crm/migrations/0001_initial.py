@@ -11,7 +11,19 @@ class Migration(migrations.Migration):
             name="DictionaryEntry",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("category", models.CharField(choices=[("region", "Region"), ("service_type", "Service type"), ("opportunity_source", "Opportunity source"), ("unit", "Unit of measure")], max_length=32, verbose_name="category")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("region", "Region"),
+                            ("service_type", "Service type"),
+                            ("opportunity_source", "Opportunity source"),
+                            ("unit", "Unit of measure"),
+                        ],
+                        max_length=32,
+                        verbose_name="category",
+                    ),
+                ),
                 ("label", models.CharField(max_length=64, verbose_name="label")),
                 ("label_en", models.CharField(blank=True, max_length=64, verbose_name="English label")),
                 ("value", models.SlugField(max_length=64, verbose_name="value")),
@@ -23,7 +35,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "dictionary entry",
                 "verbose_name_plural": "data dictionary",
                 "ordering": ["category", "sort_order", "value"],
-                "constraints": [models.UniqueConstraint(fields=("category", "value"), name="dictionary_unique_category_value")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("category", "value"), name="dictionary_unique_category_value")
+                ],
             },
         ),
     ]

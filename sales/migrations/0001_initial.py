@@ -5,100 +5,136 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_search_indexes'),
+        ("customers", "0002_search_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_no', models.CharField(max_length=32, unique=True, verbose_name='order number')),
-                ('order_date', models.DateField(verbose_name='order date')),
-                ('delivery_address', models.CharField(blank=True, max_length=200, verbose_name='delivery address')),
-                ('status', models.CharField(choices=[('unpaid', 'Unpaid'), ('paid', 'Paid')], max_length=8, verbose_name='status')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='customers.customer', verbose_name='customer')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order_no", models.CharField(max_length=32, unique=True, verbose_name="order number")),
+                ("order_date", models.DateField(verbose_name="order date")),
+                ("delivery_address", models.CharField(blank=True, max_length=200, verbose_name="delivery address")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("unpaid", "Unpaid"), ("paid", "Paid")], max_length=8, verbose_name="status"
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
-                'ordering': ['-order_date', '-id'],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+                "ordering": ["-order_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='product code')),
-                ('name', models.CharField(max_length=100, verbose_name='product name')),
-                ('model', models.CharField(blank=True, max_length=100, verbose_name='model')),
-                ('batch', models.CharField(blank=True, max_length=50, verbose_name='batch')),
-                ('unit', models.CharField(blank=True, max_length=16, verbose_name='unit')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='price')),
-                ('memo', models.CharField(blank=True, max_length=200, verbose_name='memo')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="product code")),
+                ("name", models.CharField(max_length=100, verbose_name="product name")),
+                ("model", models.CharField(blank=True, max_length=100, verbose_name="model")),
+                ("batch", models.CharField(blank=True, max_length=50, verbose_name="batch")),
+                ("unit", models.CharField(blank=True, max_length=16, verbose_name="unit")),
+                ("price", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="price")),
+                ("memo", models.CharField(blank=True, max_length=200, verbose_name="memo")),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
-                'ordering': ['code'],
-                'indexes': [models.Index(fields=['name'], name='product_name_idx')],
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
+                "ordering": ["code"],
+                "indexes": [models.Index(fields=["name"], name="product_name_idx")],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_no', models.PositiveIntegerField(verbose_name='line')),
-                ('quantity', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='quantity')),
-                ('unit', models.CharField(blank=True, max_length=16, verbose_name='unit')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='unit price')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='sales.order', verbose_name='order')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.product', verbose_name='product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("line_no", models.PositiveIntegerField(verbose_name="line")),
+                ("quantity", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="quantity")),
+                ("unit", models.CharField(blank=True, max_length=16, verbose_name="unit")),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="unit price")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="sales.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sales.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order line',
-                'verbose_name_plural': 'order lines',
-                'ordering': ['order', 'line_no'],
+                "verbose_name": "order line",
+                "verbose_name_plural": "order lines",
+                "ordering": ["order", "line_no"],
             },
         ),
         migrations.CreateModel(
-            name='Stock',
+            name="Stock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('warehouse', models.CharField(max_length=50, verbose_name='warehouse')),
-                ('location', models.CharField(max_length=50, verbose_name='location')),
-                ('quantity', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='quantity')),
-                ('memo', models.CharField(blank=True, max_length=200, verbose_name='memo')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stock', to='sales.product', verbose_name='product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("warehouse", models.CharField(max_length=50, verbose_name="warehouse")),
+                ("location", models.CharField(max_length=50, verbose_name="location")),
+                ("quantity", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="quantity")),
+                ("memo", models.CharField(blank=True, max_length=200, verbose_name="memo")),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock",
+                        to="sales.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stock',
-                'verbose_name_plural': 'stock',
-                'ordering': ['warehouse', 'location'],
+                "verbose_name": "stock",
+                "verbose_name_plural": "stock",
+                "ordering": ["warehouse", "location"],
             },
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['customer', '-order_date'], name='order_customer_date_idx'),
+            model_name="order",
+            index=models.Index(fields=["customer", "-order_date"], name="order_customer_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['-order_date', '-id'], name='order_date_idx'),
+            model_name="order",
+            index=models.Index(fields=["-order_date", "-id"], name="order_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'line_no'), name='orderline_unique_line'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(fields=("order", "line_no"), name="orderline_unique_line"),
         ),
         migrations.AddIndex(
-            model_name='stock',
-            index=models.Index(fields=['product', 'warehouse'], name='stock_product_idx'),
+            model_name="stock",
+            index=models.Index(fields=["product", "warehouse"], name="stock_product_idx"),
         ),
         migrations.AddConstraint(
-            model_name='stock',
-            constraint=models.UniqueConstraint(fields=('warehouse', 'location'), name='stock_unique_place'),
+            model_name="stock",
+            constraint=models.UniqueConstraint(fields=("warehouse", "location"), name="stock_unique_place"),
         ),
     ]
