@@ -36,6 +36,10 @@ class ImportResult:
     def written(self):
         return not self.errors and not self.dry_run
 
+    @property
+    def changed(self):
+        return self.customers_updated or any(c.created or c.updated for c in self.kinds.values())
+
 
 class _Rollback(Exception):
     pass
@@ -215,6 +219,8 @@ def import_sales_file(*, path, dry_run=False, progress=None):
                 result.customers_updated = record_order_dates(dates=context["order_dates"])
             if not result.written:
                 raise _Rollback
+            if not result.changed:
+                return result  # a repeated import changes nothing, not even the audit log
             record_bulk_event(
                 event="import",
                 actor=system_actor(),

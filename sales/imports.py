@@ -208,14 +208,28 @@ def _csv_rows(path):
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
-        yield from enumerate(reader, start=2)
+        number = 1
+        try:
+            for number, values in enumerate(reader, start=2):  # noqa: B007 (read after the loop)
+                yield number, values
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                _("%(source)s is not UTF-8 text (after row %(row)d)") % {"source": path.name, "row": number}
+            ) from None
 
 
 def _csv_rows(path):
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
-        yield from enumerate(reader, start=2)
+        number = 1
+        try:
+            for number, values in enumerate(reader, start=2):  # noqa: B007 (read after the loop)
+                yield number, values
+        except UnicodeDecodeError:
+            raise ImportFileError(
+                _("%(source)s is not UTF-8 text (after row %(row)d)") % {"source": path.name, "row": number}
+            ) from None
 
 
 def open_sheets(path):

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.paginators import LazyPaginator
@@ -12,6 +13,7 @@ from sales.tables import OrderTable, ProductTable, StockTable
 
 
 class SalesListMixin(SingleTableMixin):
+    http_method_names = ["get", "head", "options"]  # read-only pages
     paginator_class = LazyPaginator
     table_pagination = {"per_page": 50}
 
@@ -53,6 +55,7 @@ class OrderListView(LoginRequiredMixin, SalesListMixin, FilterView):
 
 
 @login_required
+@require_safe
 def order_detail(request, order_no):
     order = selectors.order_by_number(user=request.user, order_no=order_no)
     lines = selectors.order_lines(user=request.user, order=order)
