@@ -60,6 +60,9 @@ def decimal(value, *, minimum=None, places=2, digits=14):
         raise BadValue(_("not a number"))
     if minimum is not None and number < minimum:
         raise BadValue(_("must be at least %(minimum)s") % {"minimum": minimum})
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        # Rounding would make amounts differ from the sales system's: refuse instead.
+        raise BadValue(_("more than %(places)d decimal places") % {"places": places})
     number = number.quantize(Decimal(1).scaleb(-places))
     if len(number.as_tuple().digits) > digits:
         raise BadValue(_("too large"))
@@ -202,20 +205,6 @@ class Sheet:
 
 def _normalise_header(cells):
     return [str(cell or "").strip().lower().lstrip("\ufeff") for cell in cells]
-
-
-def _csv_rows(path):
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        number = 1
-        try:
-            for number, values in enumerate(reader, start=2):  # noqa: B007 (read after the loop)
-                yield number, values
-        except UnicodeDecodeError:
-            raise ImportFileError(
-                _("%(source)s is not UTF-8 text (after row %(row)d)") % {"source": path.name, "row": number}
-            ) from None
 
 
 def _csv_rows(path):

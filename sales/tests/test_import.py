@@ -638,3 +638,15 @@ def test_a_csv_whose_header_is_not_utf8_is_refused_with_a_one_line_message(tmp_p
     path.write_bytes("编号,名称\n1,路由器\n".encode("gbk"))
     message, _out, _err = run_rejected(path)
     assert message == "products.csv is not UTF-8 text"
+
+
+def test_a_value_with_more_decimal_places_than_kept_is_refused_not_rounded(files):
+    before = mirror()
+    rewrite(files["products"], lambda rows: rows[1].__setitem__(rows[0].index("price"), "3200.005"))
+    message, _out, _err = run_rejected(files["products"])
+    assert "products.csv" in message
+    assert mirror() == before
+    header, *errors = read_rows(files["products"].with_name("products.csv.errors.csv"))
+    error = dict(zip([column.lstrip("\ufeff") for column in header], errors[0], strict=True))
+    assert error["row"] == "2" and error["column"] == "price"
+    assert "decimal places" in error["reason"]
