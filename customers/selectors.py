@@ -15,6 +15,12 @@ def customer_list(*, user):
     return access.visible(user, Customer).select_related("region", "account_manager").order_by("name_pinyin", "id")
 
 
+def after_in_pinyin_order(queryset, pinyin, pk):
+    """The rows after (pinyin, pk) in the list's default order. The redundant ``>=`` gives
+    PostgreSQL an index range to start from, so any depth costs the same as the first page."""
+    return queryset.filter(name_pinyin__gte=pinyin).filter(Q(name_pinyin__gt=pinyin) | Q(name_pinyin=pinyin, pk__gt=pk))
+
+
 def account_managers():
     """Active users holding the account manager role, by name."""
     return (

@@ -33,11 +33,36 @@ class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        return selectors.customer_list(user=self.request.user)
+        queryset = selectors.customer_list(user=self.request.user)
+        after = self._keyset()
+        if after is not None:
+            queryset = selectors.after_in_pinyin_order(queryset, *after)
+        return queryset
+
+    def _keyset(self):
+        """(pinyin, id) from ``?after=``: deep pages in the default order without OFFSET."""
+        if self.request.GET.get("sort"):
+            return None
+        pinyin, separator, pk = self.request.GET.get("after", "").rpartition("~")
+        if not separator or not pk.isdigit():
+            return None
+        return pinyin[:400], int(pk)
+
+    def _next_url(self, table):
+        """A link to the rows after this page, in pinyin order (O(1) at any depth)."""
+        rows = list(table.page.object_list) if hasattr(table, "page") else []
+        if self.request.GET.get("sort") or len(rows) < self.table_pagination["per_page"]:
+            return None
+        last = rows[-1].record
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query["after"] = f"{last.name_pinyin}~{last.pk}"
+        return f"?{query.urlencode()}"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        context["next_url"] = self._next_url(context["table"])
         context["can_create"] = access.can(user, "customers.add_customer")
         context["can_restore"] = access.can(user, "customers.restore_customer")
         context["can_export"] = access.can(user, "customers.export_customer")
