@@ -34,28 +34,7 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "region",
-            "account_manager",
-            "level",
-            "satisfaction",
-            "credit",
-            "address",
-            "postcode",
-            "phone",
-            "fax",
-            "website",
-            "uscc",
-            "licence_no",
-            "legal_rep",
-            "registered_capital",
-            "annual_turnover",
-            "bank_name",
-            "bank_account",
-            "local_tax_no",
-            "national_tax_no",
-        ]
+        fields = list(Customer.EDITABLE_FIELDS)
         field_classes = {"region": DictionaryChoiceField, "account_manager": ManagerChoiceField}
 
     REQUIRED = ("name", "region", "account_manager", "level", "address", "phone")

@@ -42,6 +42,30 @@ class AliveCustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
 
 
 class Customer(models.Model):
+    # What users type in (the edit form) — the export adds the read-only fields around it.
+    EDITABLE_FIELDS = (
+        "name",
+        "region",
+        "account_manager",
+        "level",
+        "satisfaction",
+        "credit",
+        "address",
+        "postcode",
+        "phone",
+        "fax",
+        "website",
+        "uscc",
+        "licence_no",
+        "legal_rep",
+        "registered_capital",
+        "annual_turnover",
+        "bank_name",
+        "bank_account",
+        "local_tax_no",
+        "national_tax_no",
+    )
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         LOST = "lost", _("Lost")

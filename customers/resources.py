@@ -11,30 +11,5 @@ class CustomerResource(resources.ModelResource):
 
     class Meta:
         model = Customer
-        fields = (
-            "code",
-            "name",
-            "region",
-            "account_manager",
-            "level",
-            "satisfaction",
-            "credit",
-            "address",
-            "postcode",
-            "phone",
-            "fax",
-            "website",
-            "uscc",
-            "licence_no",
-            "legal_rep",
-            "registered_capital",
-            "annual_turnover",
-            "bank_name",
-            "bank_account",
-            "local_tax_no",
-            "national_tax_no",
-            "status",
-            "created_at",
-            "last_order_date",
-        )
+        fields = ("code", *Customer.EDITABLE_FIELDS, "status", "created_at", "last_order_date")
         export_order = fields
