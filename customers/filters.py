@@ -37,10 +37,10 @@ class CustomerFilter(django_filters.FilterSet):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("Code, name, pinyin or initials"), "type": "search"}),
     )
-    region = DictionaryChoiceFilter(queryset=_regions, label=_("Region"))
-    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"))
+    region = DictionaryChoiceFilter(queryset=_regions, label=_("Region"), widget=FastSelect)
+    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"), widget=FastSelect)
     account_manager = ManagerChoiceFilter(queryset=_managers, label=_("Account manager"), widget=FastSelect)
-    status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"), widget=FastSelect)
     created_from = django_filters.DateFilter(
         method="entered_from",
         label=_("Entered from"),

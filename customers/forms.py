@@ -20,7 +20,22 @@ class DictionaryChoiceField(forms.ModelChoiceField):
         return obj.display_label
 
 
+class ManagerChoiceIterator(forms.models.ModelChoiceIterator):
+    """Reads the managers as plain values: a list filter offering hundreds of account managers
+    would otherwise build a User object for each option on every page."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, first_name, last_name, username in self.queryset.values_list(
+            "pk", "first_name", "last_name", "username"
+        ):
+            yield (pk, f"{first_name} {last_name}".strip() or username)
+
+
 class ManagerChoiceField(forms.ModelChoiceField):
+    iterator = ManagerChoiceIterator
+
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.get_username()
 

@@ -1,10 +1,11 @@
 """Reads of customers, scoped to the user through crm.access."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from crm import access
+from crm.models import DictionaryEntry
 from crm.roles import ACCOUNT_MANAGER, ADMINISTRATOR, SUPERVISOR, VIEWER
 from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
 from customers.validators import normalise_name, normalise_phone, normalise_uscc
@@ -13,6 +14,38 @@ from customers.validators import normalise_name, normalise_phone, normalise_uscc
 def customer_list(*, user):
     """The customers ``user`` may see, with what the list shows, in pinyin order."""
     return access.visible(user, Customer).select_related("region", "account_manager").order_by("name_pinyin", "id")
+
+
+# What the list page shows (customers.tables.CustomerTable) and its keyset link needs: loading only
+# these keeps the search keys (pinyin, bigrams, ...) out of each page and halves building the rows.
+LIST_PAGE_FIELDS = (
+    "code",
+    "name",
+    "name_pinyin",
+    "region",
+    "level",
+    "account_manager",
+    "phone",
+    "status",
+    "created_at",
+)
+
+
+def customer_list_page(*, user):
+    """``customer_list`` with only the fields the list page shows (read-only rows: never save them).
+
+    Region and manager come in two small queries for the page's rows: joined in, PostgreSQL joins
+    them to every customer an account manager sees (thousands) before sorting out one page.
+    """
+    return (
+        access.visible(user, Customer)
+        .only(*LIST_PAGE_FIELDS)
+        .prefetch_related(
+            Prefetch("region", DictionaryEntry.objects.only("label", "label_en")),
+            Prefetch("account_manager", get_user_model().objects.only("first_name", "last_name", "username")),
+        )
+        .order_by("name_pinyin", "id")
+    )
 
 
 def after_in_pinyin_order(queryset, pinyin, pk):

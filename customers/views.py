@@ -33,7 +33,7 @@ class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        queryset = selectors.customer_list(user=self.request.user)
+        queryset = selectors.customer_list_page(user=self.request.user)
         after = self._keyset()
         if after is not None:
             queryset = selectors.after_in_pinyin_order(queryset, *after)
