@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0002_roles_and_dictionary'),
-        ('customers', '0004_contact_number_validators'),
+        ("crm", "0002_roles_and_dictionary"),
+        ("customers", "0004_contact_number_validators"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['id'], include=('account_manager',), name='customer_alive_manager'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["id"],
+                include=("account_manager",),
+                name="customer_alive_manager",
+            ),
         ),
     ]
