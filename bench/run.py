@@ -159,15 +159,13 @@ def main():
     parser.add_argument("--queries", action="store_true", help="print each page's SQL queries with their times")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
+    import crm.wsgi  # noqa: F401  set up as gunicorn loads it (garbage-collector freeze included)
     from crm import access
     from crm.models import DictionaryEntry
     from customers.models import Customer

@@ -134,11 +134,12 @@ def can(user, action, obj=None):
     return visible(user, type(obj), action).filter(pk=obj.pk).exists()
 
 
-def allowed_actions(user, obj, actions):
+def allowed_actions(user, obj, actions, held=None):
     """The subset of ``actions`` (verbs) that ``user`` may take on ``obj``, for a detail page's buttons.
 
     ``obj`` must already have been fetched through ``visible()``. Model-level permissions come from
-    the user's cached permissions; for a guarded model the object grants are read in one query.
+    the user's cached permissions; for a guarded model the object grants are read in one query,
+    unless the caller passes ``held``: the codenames it has already read for this user and object.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
@@ -148,9 +149,10 @@ def allowed_actions(user, obj, actions):
     scope = ROW_SCOPES.get(model._meta.label_lower)
     perm_model = get_user_obj_perms_model(model)
     if rest and scope is not None and scope.guarded and perm_model is not UserObjectPermission:
-        held = set(
-            perm_model.objects.filter(user=user, content_object=obj).values_list("permission__codename", flat=True)
-        )
+        if held is None:
+            held = set(
+                perm_model.objects.filter(user=user, content_object=obj).values_list("permission__codename", flat=True)
+            )
         allowed |= {action for action in rest if f"{action}_{model._meta.model_name}" in held}
     else:
         allowed |= {action for action in rest if can(user, action, obj)}

@@ -132,9 +132,8 @@ def find_duplicates(*, name, phone="", uscc="", exclude_pk=None):
     return result
 
 
-def customer_audience(*, customer):
-    """Who can see ``customer`` and why: its manager, colleagues it was shared with, and the roles
-    that see every customer. Returns (grants, roles): grants as (user, level, is_manager)."""
+def customer_grants(*, customer):
+    """Who holds which object permissions on ``customer``: {user: {codename, ...}}, in one query."""
     by_user = {}
     grants = (
         CustomerUserObjectPermission.objects.filter(content_object=customer)
@@ -143,8 +142,17 @@ def customer_audience(*, customer):
     )
     for grant in grants:
         by_user.setdefault(grant.user, set()).add(grant.permission.codename)
+    return by_user
+
+
+def customer_audience(*, customer, grants=None):
+    """Who can see ``customer`` and why: its manager, colleagues it was shared with, and the roles
+    that see every customer. Returns (people, roles): people as (user, level, is_manager).
+    ``grants`` is ``customer_grants(customer=customer)`` if the caller has already read it."""
+    if grants is None:
+        grants = customer_grants(customer=customer)
     people = []
-    for person, codenames in by_user.items():
+    for person, codenames in grants.items():
         is_manager = person.pk == customer.account_manager_id
         level = "edit" if "change_customer" in codenames else "view"
         people.append((person, level, is_manager))

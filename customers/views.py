@@ -110,7 +110,10 @@ class CustomerUpdateView(LoginRequiredMixin, CustomerFormMixin, UpdateView):
 def customer_detail(request, code):
     customer = selectors.customer_by_code(user=request.user, code=code)
     user = request.user
-    allowed = access.allowed_actions(user, customer, ["change", "delete"])
+    # One read of the grants serves both the buttons and "who can see it".
+    grants = selectors.customer_grants(customer=customer)
+    held = next((codenames for person, codenames in grants.items() if person.pk == user.pk), set())
+    allowed = access.allowed_actions(user, customer, ["change", "delete"], held=held)
     can_change = "change" in allowed
     context = {
         "customer": customer,
@@ -120,7 +123,7 @@ def customer_detail(request, code):
         "can_delete": "delete" in allowed,
         "can_share": access.can(user, "customers.share_customer"),
     }
-    context["audience"], context["all_rows_roles"] = selectors.customer_audience(customer=customer)
+    context["audience"], context["all_rows_roles"] = selectors.customer_audience(customer=customer, grants=grants)
     return render(request, "customers/customer_detail.html", context)
 
 

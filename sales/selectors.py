@@ -1,6 +1,7 @@
 """Reads of the sales mirror, scoped through crm.access (orders follow their customer)."""
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from crm import access
@@ -52,8 +53,24 @@ def order_total(*, lines):
 
 
 def customer_orders_summary(*, user, customer, limit=10):
-    """The latest orders of a customer with their totals, and the customer's total amount."""
-    orders = access.visible(user, Order).filter(customer=customer)
-    latest = list(orders.annotate(total=Sum(_amount("lines__"), default=0)).order_by("-order_date", "-id")[:limit])
-    summary = orders.aggregate(count=Count("id", distinct=True), total=Sum(_amount("lines__")))
-    return {"orders": latest, "total": summary["total"] or 0, "count": summary["count"]}
+    """The latest orders of a customer with their totals, and the customer's order count and total
+    amount, in one query: each order's total comes from a subquery of its lines, and the count and
+    the grand total are window sums over all the customer's orders, computed before the LIMIT."""
+    money = DecimalField(max_digits=28, decimal_places=4)
+    line_sum = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(amount=Sum(LINE_AMOUNT))
+        .values("amount")
+    )
+    latest = list(
+        access.visible(user, Order)
+        .filter(customer=customer)
+        .annotate(total=Coalesce(Subquery(line_sum, output_field=money), Value(0), output_field=money))
+        .annotate(order_count=Window(Count("id")), grand_total=Window(Sum("total")))
+        .order_by("-order_date", "-id")[:limit]
+    )
+    count = latest[0].order_count if latest else 0
+    total = latest[0].grand_total if latest else 0
+    return {"orders": latest, "total": total or 0, "count": count}

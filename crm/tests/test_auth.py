@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone, translation
 
 from conftest import PASSWORD
+from crm.middleware import SessionRenewalMiddleware
 
 LOGIN_URL = "/accounts/login/"
 NEW_PASSWORD = "Blue-Kettle-Morning-93"
@@ -132,17 +133,45 @@ def test_a_shorter_cool_off_setting_is_honoured(client, settings, manager_ann):
     assert post_login(client, "manager_ann", PASSWORD).status_code == 302
 
 
-def test_sessions_expire_after_the_idle_time_and_are_renewed_by_every_request():
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
+def test_sessions_expire_after_the_idle_time_and_are_renewed_while_used():
     assert django_settings.SESSION_COOKIE_AGE == django_settings.SESSION_IDLE_MINUTES * 60
+    assert "crm.middleware.SessionRenewalMiddleware" in django_settings.MIDDLEWARE
+    assert 0 < django_settings.SESSION_RENEW_SECONDS < django_settings.SESSION_COOKIE_AGE
 
 
-def test_every_request_renews_the_session_cookie(client, manager_ann):
+def _session_expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_requests_renew_the_session_at_most_once_a_minute(client, manager_ann):
     post_login(client, "manager_ann", PASSWORD)
     response = client.get("/")
     assert response.status_code == 200
     cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
     assert int(cookie["max-age"]) == django_settings.SESSION_COOKIE_AGE
+    renewed_until = _session_expiry(client)
+    assert renewed_until > timezone.now() + timedelta(seconds=django_settings.SESSION_COOKIE_AGE - 60)
+
+    # Within the minute: the session row is not written again and no new cookie is sent.
+    response = client.get("/")
+    assert response.status_code == 200
+    assert django_settings.SESSION_COOKIE_NAME not in response.cookies
+    assert _session_expiry(client) == renewed_until
+
+    # A minute later the next request renews it.
+    session = client.session
+    session[SessionRenewalMiddleware.KEY] -= django_settings.SESSION_RENEW_SECONDS
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(expire_date=timezone.now() + timedelta(minutes=5))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert int(response.cookies[django_settings.SESSION_COOKIE_NAME]["max-age"]) == django_settings.SESSION_COOKIE_AGE
+    assert _session_expiry(client) > timezone.now() + timedelta(seconds=django_settings.SESSION_COOKIE_AGE - 60)
+
+
+def test_anonymous_visitors_get_no_session_row(client, roles):
+    assert client.get("/accounts/login/").status_code == 200
+    assert not Session.objects.exists()
 
 
 def test_an_idle_session_ends(client, manager_ann):

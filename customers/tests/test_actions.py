@@ -498,3 +498,29 @@ def test_refusal_messages_are_text_for_the_user(manager_ann, supervisor_sue):
     with pytest.raises(ActionError) as refused:
         actions.restore_customer(actor=supervisor_sue, customer=customer)
     assert str(refused.value).strip()
+
+
+def test_one_read_of_the_grants_gives_the_buttons_and_the_audience(
+    manager_ann, manager_bob, supervisor_sue, django_assert_num_queries
+):
+    customer = make_customer(manager_ann)
+    share(customer, manager_bob, "edit", actor=supervisor_sue)
+    with django_assert_num_queries(1):
+        grants_read = selectors.customer_grants(customer=customer)
+    assert {user.username: codenames for user, codenames in grants_read.items()} == {
+        "manager_ann": {"view_customer", "change_customer", "delete_customer"},
+        "manager_bob": {"view_customer", "change_customer"},
+    }
+    people, _roles = selectors.customer_audience(customer=customer, grants=grants_read)
+    assert [(user.username, level, is_manager) for user, level, is_manager in people] == [
+        ("manager_ann", "edit", True),
+        ("manager_bob", "edit", False),
+    ]
+    for user in (manager_ann, manager_bob):
+        held = next(codenames for person, codenames in grants_read.items() if person.pk == user.pk)
+        user.has_perm("customers.view_customer")  # load the model-level permissions first
+        with django_assert_num_queries(0):
+            passed = access.allowed_actions(user, customer, ["change", "delete"], held=held)
+        assert passed == access.allowed_actions(user, customer, ["change", "delete"])
+    assert access.allowed_actions(manager_bob, customer, ["change", "delete"]) == {"change"}
+    assert access.allowed_actions(manager_ann, customer, ["change", "delete"]) == {"change", "delete"}

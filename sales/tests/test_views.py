@@ -17,10 +17,11 @@ PRODUCTS = reverse("sales:product_list")
 STOCK = reverse("sales:stock_list")
 ORDERS = reverse("sales:order_list")
 
-# Measured with 3 and 30 rows (session, user, permissions, the page's own queries, session save).
+# Measured with 3 and 30 rows (session, user, permissions, the page's own queries), after a first
+# request that renews the session (crm.middleware). The customer page holds issue 3's 12.
 LIST_QUERY_BOUND = 10
 DETAIL_QUERY_BOUND = 11
-CUSTOMER_PAGE_QUERY_BOUND = 20
+CUSTOMER_PAGE_QUERY_BOUND = 12
 
 
 def order_url(order_no):
@@ -416,6 +417,7 @@ def test_customer_page_runs_a_fixed_number_of_queries_whatever_its_orders(
 ):
     _orders(world, count)
     client.force_login(request.getfixturevalue(persona))
+    client.get(customer_url(world["A"]))
     with django_assert_max_num_queries(CUSTOMER_PAGE_QUERY_BOUND):
         response = client.get(customer_url(world["A"]))
     assert response.status_code == 200
