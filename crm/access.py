@@ -73,7 +73,7 @@ def _row_scope_q(user, model, action):
         return Q(pk__in=[])
     condition = Q(pk__in=[])
     if scope.guarded:
-        condition |= Q(pk__in=_granted_pks(user, model, action))
+        condition |= Q(pk__in=granted_pks(user, model, action))
     if scope.through:
         target = model._meta.get_field(scope.through.split("__")[0]).related_model
         condition |= Q(**{f"{scope.through}__in": visible(user, target, action).values("pk")})
@@ -82,7 +82,7 @@ def _row_scope_q(user, model, action):
     return condition
 
 
-def _granted_pks(user, model, action):
+def granted_pks(user, model, action):
     """A subquery of the pks on which ``user`` holds the object permission ``action``.
 
     With guardian's direct foreign-key model this reads one indexed table (user, permission,

@@ -44,3 +44,38 @@ def test_a_malformed_keyset_is_ignored(client, manager_ann):
     response = client.get("/customers/?after=nonsense")
     assert response.status_code == 200
     assert len(_codes(response.content.decode())) == 1
+
+
+# Keys-first pages (CustomerQuerySet.keys_first): the same rows, in the same order, as a plain slice.
+
+
+def test_keys_first_slices_match_plain_slices_in_every_order(manager_ann, manager_bob, supervisor_sue):
+    from customers import selectors
+    from customers.tests.factories import share
+
+    for number in range(12):
+        # Repeated names give ties in pinyin, broken by id.
+        make_customer(manager_ann if number % 3 else manager_bob, name=f"{'甲乙丙'[number % 3]}测试客户有限公司")
+    share(make_customer(manager_bob, name="共享测试有限公司"), manager_ann, "view", actor=supervisor_sue)
+    for user in (manager_ann, supervisor_sue):
+        for order in (("name_pinyin", "id"), ("-created_at", "-id"), ("level", "name_pinyin", "id")):
+            plain = selectors.customer_list(user=user).order_by(*order)
+            keys_first = selectors.customer_list_page(user=user).order_by(*order)
+            for window in (slice(0, 5), slice(5, 10), slice(10, 20), slice(40, 50)):
+                expected = [customer.pk for customer in plain[window]]
+                assert [customer.pk for customer in keys_first[window]] == expected, (user, order, window)
+
+
+def test_keys_first_reads_keys_then_rows_and_never_widens_the_scope(
+    manager_ann, manager_bob, django_assert_num_queries
+):
+    from customers import selectors
+
+    mine = {make_customer(manager_ann).pk for _ in range(3)}
+    make_customer(manager_bob)
+    page = selectors.customer_list_page(user=manager_ann)
+    with django_assert_num_queries(4):  # keys, rows, their regions, their managers
+        rows = page[0:50]
+    assert {customer.pk for customer in rows} == mine
+    assert page.filter(pk__in=[]).keys_first()[0:50] == []
+    assert page[0].pk in mine  # a single row is an ordinary lookup

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -84,6 +85,29 @@ def test_deleted_customers_are_not_listed(client, world, manager_ann, supervisor
 def test_manager_filter_offers_only_managers_of_customers_the_manager_sees(client, world, manager_ann, manager_bob):
     assert dropdown_managers(get_as(client, manager_ann, LIST)) == {manager_ann, manager_bob}
     assert dropdown_managers(get_as(client, manager_bob, LIST)) == {manager_bob}
+
+
+def rendered_managers(response):
+    select = response.content.decode().split('name="account_manager"', 1)[1].split("</select>", 1)[0]
+    return set(re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select))
+
+
+def test_manager_filter_follows_own_shared_and_deleted_customers(
+    client, manager_ann, manager_bob, manager_cat, supervisor_sue
+):
+    # An account manager's dropdown is worked out from ids (own EXCEPT granted): check each case.
+    assert dropdown_managers(get_as(client, manager_cat, LIST)) == set()
+    shared = share(make_customer(manager_bob, name="共享客户有限公司"), manager_cat, "view", actor=supervisor_sue)
+    assert dropdown_managers(get_as(client, manager_cat, LIST)) == {manager_bob}
+    own = make_customer(manager_cat, name="自有客户有限公司")
+    response = get_as(client, manager_cat, LIST)
+    assert dropdown_managers(response) == {manager_bob, manager_cat}
+    assert rendered_managers(response) == {"Manager Bob", "Manager Cat"}
+    actions.delete_customer(actor=manager_cat, customer=own)
+    assert dropdown_managers(get_as(client, manager_cat, LIST)) == {manager_bob}
+    actions.revoke_share(actor=supervisor_sue, customer=shared, user=manager_cat)
+    assert dropdown_managers(get_as(client, manager_cat, LIST)) == set()
+    assert dropdown_managers(get_as(client, manager_ann, LIST)) == set()
 
 
 def test_manager_filter_does_not_render_a_hidden_manager(client, world, manager_ann):
