@@ -1,21 +1,22 @@
+from html import escape
+
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 
 class FastSelect(forms.Select):
     """A single-choice select drawn in Python: Django's per-option templates cost ~0.1 ms an option,
-    which adds up in a filter offering hundreds of account managers."""
+    which adds up in a filter offering hundreds of account managers. Values and labels are escaped
+    as Django's ``escape`` does (it is ``html.escape`` underneath)."""
 
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         selected = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(option_value), " selected" if str(option_value) == selected else "", label)
-                for option_value, label in self.choices
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        options = []
+        for option_value, label in self.choices:
+            option_value = str(option_value)
+            mark = " selected" if option_value == selected else ""
+            options.append(f'<option value="{escape(option_value)}"{mark}>{escape(str(label))}</option>')
+        # Every value and label is escaped above; flatatt escapes the attributes.
+        return mark_safe(f"<select{flatatt(final)}>{''.join(options)}</select>")  # noqa: S308
