@@ -148,7 +148,7 @@ class _Recorder:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed requests per page first (default 2)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first (default 5)")
     parser.add_argument("--manager", default="bench_am_0001", help="the account manager to log in as")
     parser.add_argument("--supervisor", default="bench_sup", help="the supervisor to log in as")
     parser.add_argument("--role", choices=["manager", "supervisor", "both"], default="both")

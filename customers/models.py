@@ -35,12 +35,14 @@ class CustomerQuerySet(models.QuerySet):
 
     def keys_first(self):
         """This queryset, whose slices (a list page) read the page's primary keys first and then
-        only those rows, in the same order.
+        only those rows.
 
         Sorting a page out of many rows then touches each of them in an index only: an account
         manager's list sorts thousands of customers by pinyin from ``customer_alive_keys``
-        instead of reading each row, and deep pages skip their OFFSET the same way. The second
-        query repeats the filters for the page's keys, so it returns nothing the first did not.
+        instead of reading each row, and deep pages skip their OFFSET the same way. The rows are
+        then fetched by primary key alone (alive ones, with this queryset's ``only``,
+        ``select_related`` and ``prefetch_related``) and put in the keys' order: the keys came
+        from this queryset, row scope and filters included, so nothing else can appear.
         """
         clone = self._chain()
         clone.query.keys_first = True
@@ -52,7 +54,14 @@ class CustomerQuerySet(models.QuerySet):
         keys_query = self.prefetch_related(None)
         keys_query.query.keys_first = False
         keys = list(keys_query.values_list("pk", flat=True)[k])
-        return list(self.filter(pk__in=keys)) if keys else []
+        if not keys:
+            return []
+        rows = self.model._default_manager.db_manager(self.db).filter(pk__in=keys)
+        rows.query.deferred_loading = self.query.deferred_loading
+        rows.query.select_related = self.query.select_related
+        rows._prefetch_related_lookups = self._prefetch_related_lookups
+        by_pk = {row.pk: row for row in rows}
+        return [by_pk[key] for key in keys if key in by_pk]
 
 
 class AliveCustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
