@@ -241,7 +241,7 @@ def main():
                     print(f"    [{seconds * 1000:.1f} ms] {sql[:400]}")
             if args.explain and queries:
                 sql, seconds = max(queries, key=lambda query: query[1])
-                if sql.lstrip().upper().startswith("SELECT"):
+                if sql.lstrip(" (").upper().startswith("SELECT"):
                     print(f"    slowest query ({seconds * 1000:.1f} ms): {sql[:3000]}")
                     print(_explain(connection, sql))
 

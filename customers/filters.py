@@ -11,7 +11,7 @@ from crm.widgets import FastSelect
 from customers import selectors
 from customers.forms import DictionaryChoiceField, ManagerChoiceField
 from customers.models import Customer, Level
-from customers.search import customer_search_q
+from customers.search import customer_search
 
 
 class DictionaryChoiceFilter(django_filters.ModelChoiceFilter):
@@ -27,7 +27,15 @@ def _regions(request):
 
 
 def _managers(request):
-    return selectors.manager_filter_choices(user=request.user)
+    return selectors.manager_filter_choices(user=request.user, shared_ids=shared_customer_ids(request))
+
+
+def shared_customer_ids(request):
+    """selectors.shared_customer_ids for the request's user, read once per request: the manager
+    filter and the list's keys-first branches (CustomerListView) both use it."""
+    if not hasattr(request, "_shared_customer_ids"):
+        request._shared_customer_ids = selectors.shared_customer_ids(user=request.user)
+    return request._shared_customer_ids
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -64,8 +72,17 @@ class CustomerFilter(django_filters.FilterSet):
     def entered_to(self, queryset, name, value):
         return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
 
+    # True once the search box was shaped "search first" (customers.search): the list then has
+    # no use for an account manager's branches (CustomerListView.get_table_data).
+    selective_search = False
+
     def search(self, queryset, name, value):
-        return queryset.filter(customer_search_q(value))
+        # Worked out once per request (a search may cost an EXPLAIN), however many querysets
+        # the list filters with it.
+        if getattr(self, "_search", (None,))[0] != value:
+            condition, self.selective_search = customer_search(value)
+            self._search = (value, condition)
+        return queryset.filter(self._search[1])
 
 
 def _start_of(day):

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connections, models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
@@ -33,35 +33,58 @@ class CustomerQuerySet(models.QuerySet):
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
 
-    def keys_first(self):
+    def keys_first(self, branches=None):
         """This queryset, whose slices (a list page) read the page's primary keys first and then
         only those rows.
 
-        Sorting a page out of many rows then touches each of them in an index only: an account
-        manager's list sorts thousands of customers by pinyin from ``customer_alive_keys``
-        instead of reading each row, and deep pages skip their OFFSET the same way. The rows are
-        then fetched by primary key alone (alive ones, with this queryset's ``only``,
-        ``select_related`` and ``prefetch_related``) and put in the keys' order: the keys came
-        from this queryset, row scope and filters included, so nothing else can appear.
+        Sorting a page out of many rows then touches each of them in an index only (an account
+        manager's thousands of customers by pinyin from ``customer_alive_keys``, a deep page's
+        OFFSET in ``customer_pinyin_idx``) instead of reading each row.
+
+        ``branches``: querysets of disjoint rows that together hold this queryset's rows, each of
+        which the database can read in order from an index of its own (an account manager's own
+        customers from ``customer_mgr_pinyin_idx``, and the few shared with them). On PostgreSQL
+        the keys are then the first rows of their UNION ALL, each branch cut at the page's end.
+
+        The rows are then read as this queryset filtered to the page's keys, so row scope and
+        filters are checked again and nothing outside them can appear; they keep the keys' order.
         """
         clone = self._chain()
         clone.query.keys_first = True
+        clone.query.keys_branches = branches
         return clone
 
     def __getitem__(self, k):
         if not (isinstance(k, slice) and getattr(self.query, "keys_first", False) and self._result_cache is None):
             return super().__getitem__(k)
-        keys_query = self.prefetch_related(None)
-        keys_query.query.keys_first = False
-        keys = list(keys_query.values_list("pk", flat=True)[k])
+        keys = self._page_keys(k)
         if not keys:
             return []
-        rows = self.model._default_manager.db_manager(self.db).filter(pk__in=keys)
-        rows.query.deferred_loading = self.query.deferred_loading
-        rows.query.select_related = self.query.select_related
-        rows._prefetch_related_lookups = self._prefetch_related_lookups
-        by_pk = {row.pk: row for row in rows}
+        by_pk = {row.pk: row for row in self.filter(pk__in=keys)}
         return [by_pk[key] for key in keys if key in by_pk]
+
+    def _page_keys(self, k):
+        order = list(self.query.order_by)
+        branches = getattr(self.query, "keys_branches", None)
+        columns = [name.removeprefix("-") for name in order]
+        if (
+            branches
+            and k.stop is not None
+            and connections[self.db].features.supports_slicing_ordering_in_compound
+            and all(_is_column(self.model, column) for column in columns)
+        ):
+            parts = [branch.order_by(*order).values_list("pk", *columns)[: k.stop] for branch in branches]
+            union = parts[0].union(*parts[1:], all=True).order_by(*order)
+            return [row[0] for row in union[k]]
+        keys_query = self.prefetch_related(None)
+        keys_query.query.keys_first = False
+        return list(keys_query.values_list("pk", flat=True)[k])
+
+
+def _is_column(model, name):
+    """True if ordering by ``name`` orders by one of ``model``'s own columns (not a related model's
+    ordering, as a foreign key's name would)."""
+    return name == "pk" or name in {field.attname for field in model._meta.concrete_fields}
 
 
 class AliveCustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
@@ -206,7 +229,11 @@ class Customer(models.Model):
             models.Index(
                 fields=["name_pinyin", "id"], condition=models.Q(deleted_at__isnull=True), name="customer_pinyin_idx"
             ),
-            models.Index(fields=["account_manager", "name_pinyin", "id"], name="customer_mgr_pinyin_idx"),
+            models.Index(
+                fields=["account_manager", "name_pinyin", "id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="customer_mgr_pinyin_idx",
+            ),
             models.Index(fields=["name_normalized"], name="customer_norm_name_idx"),
             models.Index(fields=["phone_normalized"], name="customer_phone_idx"),
             models.Index(fields=["region", "name_pinyin", "id"], name="customer_region_idx"),

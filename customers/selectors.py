@@ -49,6 +49,37 @@ def customer_list_page(*, user):
     )
 
 
+# Past this many, shared_customer_ids hands over a subquery instead of a list of parameters.
+SHARED_IDS_LIMIT = 5_000
+
+
+def shared_customer_ids(*, user):
+    """The alive customers granted to ``user`` that another manager owns (those shared with an
+    account manager), read once from indexes alone (granted ids EXCEPT own ids): a list of ids,
+    or a subquery past SHARED_IDS_LIMIT. None for users who see every customer."""
+    if not user.is_active or user.is_superuser or user.has_perm("customers.view_customer"):
+        return None
+    own = Customer.objects.filter(account_manager=user).order_by().values("pk")
+    granted_elsewhere = access.granted_pks(user, Customer, "view").difference(own)
+    shared = Customer.objects.filter(pk__in=granted_elsewhere).order_by().values_list("pk", flat=True)
+    ids = list(shared[: SHARED_IDS_LIMIT + 1])
+    return shared if len(ids) > SHARED_IDS_LIMIT else ids
+
+
+def list_branches(*, user, shared_ids):
+    """For someone who sees customers through grants (an account manager), two disjoint parts
+    that together hold what they see: their own customers and those shared with them
+    (``shared_ids``, from shared_customer_ids). ``CustomerQuerySet.keys_first`` reads a list
+    page's keys from the two in order, their own from ``customer_mgr_pinyin_idx``, instead of
+    sorting all their customers. A manager holds grants on their own customers (customers.actions
+    keeps it so); were one missing, the page's rows, read through ``visible()``, would still leave
+    it out. None for users who see every customer.
+    """
+    if shared_ids is None:
+        return None
+    return [Customer.objects.filter(account_manager=user), Customer.objects.filter(pk__in=shared_ids)]
+
+
 def after_in_pinyin_order(queryset, pinyin, pk):
     """The rows after (pinyin, pk) in the list's default order. The redundant ``>=`` gives
     PostgreSQL an index range to start from, so any depth costs the same as the first page."""
@@ -70,22 +101,22 @@ def manager_choices(*, user):
     return managers.filter(pk=user.pk)
 
 
-def manager_filter_choices(*, user):
+def manager_filter_choices(*, user, shared_ids=None):
     """The managers offered by the list's manager filter: only those whose customers ``user`` sees.
 
     For someone who sees customers through grants (an account manager: thousands of their own and
-    a few shared ones) the managers are found from ids, without reading each customer: the user
-    themself if they see any customer of their own, plus the managers of the granted customers
-    that are not theirs (granted ids EXCEPT own ids, both read from indexes alone).
+    a few shared ones) the managers are found without reading each customer: the user themself if
+    they see any customer of their own, plus the managers of the customers shared with them
+    (``shared_ids``, from shared_customer_ids, read here if not given).
     """
     if user.is_superuser or user.has_perm("customers.view_customer"):
         return account_managers()
-    visible = access.visible(user, Customer)
-    own = Customer.all_objects.filter(account_manager=user).order_by().values("pk")
-    not_own = visible.filter(pk__in=access.granted_pks(user, Customer, "view").difference(own))
+    if shared_ids is None:
+        shared_ids = shared_customer_ids(user=user)
+    own_visible = access.visible(user, Customer).filter(account_manager=user)
     return account_managers().filter(
-        Q(pk__in=not_own.values("account_manager_id"))
-        | (Q(pk=user.pk) & Q(Exists(visible.filter(account_manager=user))))
+        Q(pk__in=Customer.objects.filter(pk__in=shared_ids).values("account_manager_id"))
+        | (Q(pk=user.pk) & Q(Exists(own_visible)))
     )
 
 

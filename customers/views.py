@@ -18,7 +18,7 @@ from crm.audit import record_bulk_event
 from crm.mixins import PermissionRequiredMixin
 from customers import actions, selectors
 from customers.actions import ActionError
-from customers.filters import CustomerFilter
+from customers.filters import CustomerFilter, shared_customer_ids
 from customers.forms import ActivityForm, ContactForm, CustomerForm, ExportForm, ShareForm, TransferForm
 from customers.models import Activity, Contact, Customer
 from customers.resources import CustomerResource
@@ -33,11 +33,22 @@ class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        queryset = selectors.customer_list_page(user=self.request.user)
+        return self._after_keyset(selectors.customer_list_page(user=self.request.user))
+
+    def get_table_data(self):
+        """The rows; for an account manager, with their own and their shared customers as the
+        keys-first branches (selectors.list_branches), filtered as the list is."""
+        data = super().get_table_data()
+        branches = selectors.list_branches(user=self.request.user, shared_ids=shared_customer_ids(self.request))
+        if branches is None or (self.filterset.is_bound and not self.filterset.is_valid()):
+            return data
+        if self.filterset.is_bound:
+            branches = [self.filterset.filter_queryset(branch) for branch in branches]
+        return data.keys_first(branches=[self._after_keyset(branch) for branch in branches])
+
+    def _after_keyset(self, queryset):
         after = self._keyset()
-        if after is not None:
-            queryset = selectors.after_in_pinyin_order(queryset, *after)
-        return queryset
+        return queryset if after is None else selectors.after_in_pinyin_order(queryset, *after)
 
     def _keyset(self):
         """(pinyin, id) from ``?after=``: deep pages in the default order without OFFSET."""

@@ -1,5 +1,9 @@
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers import actions
 from customers.tests.factories import make_customer
 
 
@@ -64,6 +68,40 @@ def test_keys_first_slices_match_plain_slices_in_every_order(manager_ann, manage
             for window in (slice(0, 5), slice(5, 10), slice(10, 20), slice(40, 50)):
                 expected = [customer.pk for customer in plain[window]]
                 assert [customer.pk for customer in keys_first[window]] == expected, (user, order, window)
+
+
+def test_an_account_managers_branches_give_the_same_pages(manager_ann, manager_bob, supervisor_sue):
+    # Own customers and those shared with ann, read as two branches (a UNION ALL on PostgreSQL),
+    # must page exactly like the plain scoped list, whatever the order and the filter.
+    from customers import selectors
+    from customers.models import Customer
+    from customers.tests.factories import share
+
+    for number in range(14):
+        make_customer(manager_ann, name=f"{'甲乙丙'[number % 3]}测试客户有限公司", level=1 + number % 5)
+    for number in range(6):
+        customer = make_customer(manager_bob, name=f"{'甲乙丁'[number % 3]}共享客户有限公司", level=1 + number % 5)
+        if number % 2:
+            share(customer, manager_ann, "view", actor=supervisor_sue)
+    deleted = make_customer(manager_ann, name="甲已删除有限公司")
+    actions.delete_customer(actor=manager_ann, customer=deleted)
+
+    shared_ids = selectors.shared_customer_ids(user=manager_ann)
+    assert len(shared_ids) == 3
+    assert selectors.shared_customer_ids(user=supervisor_sue) is None
+    for restrict in (lambda qs: qs, lambda qs: qs.filter(level__gte=3), lambda qs: qs.filter(name__contains="甲")):
+        branches = [restrict(branch) for branch in selectors.list_branches(user=manager_ann, shared_ids=shared_ids)]
+        for order in (("name_pinyin", "id"), ("-created_at", "-id"), ("level", "name_pinyin"), ("region_id", "code")):
+            plain = restrict(selectors.customer_list(user=manager_ann)).order_by(*order)
+            paged = restrict(selectors.customer_list_page(user=manager_ann)).order_by(*order).keys_first(branches)
+            for window in (slice(0, 4), slice(4, 8), slice(8, 30), slice(15, 16)):
+                expected = [customer.pk for customer in plain[window]]
+                assert [customer.pk for customer in paged[window]] == expected, (order, window)
+    assert deleted.pk not in {customer.pk for customer in Customer.objects.filter(pk__in=shared_ids)}
+    with CaptureQueriesContext(connection) as queries:
+        paged[0:5]
+    union_used = any("UNION ALL" in query["sql"] for query in queries.captured_queries)
+    assert union_used == connection.features.supports_slicing_ordering_in_compound  # PostgreSQL: yes
 
 
 def test_keys_first_reads_keys_then_rows_and_never_widens_the_scope(
