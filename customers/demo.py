@@ -11,22 +11,24 @@ from crm.models import DictionaryEntry
 from customers import actions, selectors
 from customers.models import Activity, Contact, Customer
 
+# City, its region (dictionary value), telephone area code, postcode prefix and two districts.
 CITIES = [
-    "北京",
-    "上海",
-    "广州",
-    "深圳",
-    "杭州",
-    "南京",
-    "成都",
-    "武汉",
-    "天津",
-    "重庆",
-    "苏州",
-    "青岛",
-    "厦门",
-    "郑州",
+    ("北京", "beijing", "010", "100", ["朝阳", "海淀"]),
+    ("上海", "shanghai", "021", "200", ["浦东", "徐汇"]),
+    ("广州", "guangdong", "020", "510", ["天河", "越秀"]),
+    ("深圳", "guangdong", "0755", "518", ["南山", "福田"]),
+    ("杭州", "zhejiang", "0571", "310", ["西湖", "滨江"]),
+    ("南京", "jiangsu", "025", "210", ["鼓楼", "江宁"]),
+    ("成都", "sichuan", "028", "610", ["武侯", "高新"]),
+    ("武汉", "hubei", "027", "430", ["洪山", "江汉"]),
+    ("天津", "tianjin", "022", "300", ["和平", "滨海新"]),
+    ("重庆", "chongqing", "023", "400", ["渝中", "江北"]),
+    ("苏州", "jiangsu", "0512", "215", ["姑苏", "工业园"]),
+    ("青岛", "shandong", "0532", "266", ["市南", "崂山"]),
+    ("厦门", "fujian", "0592", "361", ["思明", "湖里"]),
+    ("郑州", "henan", "0371", "450", ["金水", "中原"]),
 ]
+STREETS = ["中山路", "人民路", "建设路", "解放路", "科技路", "长江路"]
 BRANDS = [
     "鑫达",
     "华信",
@@ -100,25 +102,25 @@ def seed(*, stdout, options):
     if not managers:
         stdout.write("Customers: no account managers, skipped.")
         return
-    regions = list(active_entries(DictionaryEntry.Category.REGION))
+    regions = {entry.value: entry for entry in active_entries(DictionaryEntry.Category.REGION)}
     rng = random.Random(20261124 + existing)
     now = timezone.now()
     for index in range(existing, wanted):
-        city = CITIES[index % len(CITIES)]
+        city, region, area_code, postcode, districts = CITIES[index % len(CITIES)]
         name = f"{city}{rng.choice(BRANDS)}{rng.choice(TRADES)}{rng.choice(FORMS)}"
         if Customer.all_objects.filter(name=name).exists():
             name = f"{city}{rng.choice(BRANDS)}{rng.choice(BRANDS)}{rng.choice(TRADES)}有限公司"
         manager = managers[index % len(managers)]
         customer = Customer(
             name=name,
-            region=rng.choice(regions),
+            region=regions.get(region),
             account_manager=manager,
             level=rng.choice([1, 1, 1, 2, 2, 3, 4, 5]),
             satisfaction=rng.randint(2, 5),
             credit=rng.randint(2, 5),
-            address=f"{city}市{rng.choice(['朝阳', '海淀', '浦东', '天河', '南山', '西湖'])}区{rng.randint(1, 300)}号",
-            postcode=f"{rng.randint(100000, 850000)}",
-            phone=f"0{rng.choice(['10', '21', '20', '755', '571', '25', '28'])}-{rng.randint(60000000, 89999999)}",
+            address=f"{city}市{rng.choice(districts)}区{rng.choice(STREETS)}{rng.randint(1, 300)}号",
+            postcode=f"{postcode}{rng.randint(0, 999):03d}",
+            phone=f"{area_code}-{rng.randint(60000000, 89999999)}",
             website=f"https://www.example{index}.cn",
             legal_rep=rng.choice(SURNAMES) + rng.choice(GIVEN),
             registered_capital=Decimal(rng.choice([50, 100, 500, 1000, 5000])),
