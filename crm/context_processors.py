@@ -2,7 +2,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
-from crm.roles import role_label
+from crm.roles import role_label, role_names
 
 # (label, url name, icon, permission or module needed). Entries whose URL doesn't exist yet are
 # left out, so each app's menu appears with its pages.
@@ -42,7 +42,5 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"label": label, "url": url, "icon": icon, "active": current == name})
-    # Rendered tables run the context processors again: compute the roles once per request.
-    if not hasattr(request, "_crm_user_roles"):
-        request._crm_user_roles = [role_label(name) for name in user.groups.values_list("name", flat=True)]
-    return {"nav_items": items, "nav_admin": user.is_staff, "user_roles": request._crm_user_roles}
+    roles = [role_label(name) for name in role_names(user)]
+    return {"nav_items": items, "nav_admin": user.is_staff, "user_roles": roles}

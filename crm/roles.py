@@ -74,6 +74,16 @@ def role_label(name):
     return ROLE_LABELS.get(name, name)
 
 
+def role_names(user):
+    """The names of ``user``'s roles, sorted. crm.backends.ModelPermissionBackend reads them with
+    the user's permissions, so a page that checks a permission gets them without a query."""
+    if not hasattr(user, "_role_names"):
+        user.get_all_permissions()
+    if not hasattr(user, "_role_names"):  # the user's permissions came from elsewhere
+        user._role_names = sorted(user.groups.values_list("name", flat=True))
+    return user._role_names
+
+
 def sync_roles(*, apps=None):
     """Create the role groups and give each the permissions of ROLE_PERMISSIONS it lacks.
 

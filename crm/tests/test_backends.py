@@ -42,3 +42,19 @@ def test_inactive_and_object_checks_get_nothing(supervisor_sue):
     assert backend.get_all_permissions(user, obj=object()) == set()
     user.is_active = False
     assert backend.get_all_permissions(_fresh(supervisor_sue)) and backend.get_all_permissions(user) == set()
+
+
+@pytest.mark.django_db
+def test_role_names_come_with_the_permissions(manager_ann, superuser_sam, django_assert_num_queries):
+    from crm.actions import set_user_roles
+    from crm.roles import ACCOUNT_MANAGER, VIEWER, role_names
+
+    set_user_roles(user=manager_ann, roles=[VIEWER, ACCOUNT_MANAGER])
+    user = _fresh(manager_ann)
+    with django_assert_num_queries(1):
+        assert user.has_perm("customers.add_customer")
+        assert role_names(user) == sorted([ACCOUNT_MANAGER, VIEWER])
+    superuser = _fresh(superuser_sam)
+    with django_assert_num_queries(1):
+        assert role_names(superuser) == []
+        assert "customers.export_customer" in superuser.get_all_permissions()
