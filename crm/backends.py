@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import CharField, Q, Value
 
 # Marks the rows of the permission query that are role (group) names, not permissions.
-_ROLE = "\x00role"
+_ROLE = "role:"  # no app label has a colon
 
 
 class ModelPermissionBackend(ModelBackend):
