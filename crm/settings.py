@@ -175,9 +175,10 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions end after this many minutes without a request.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-# Renewed by crm.middleware.SessionRenewalMiddleware at most this often, not on every request.
+# Renewed by crm.middleware.SessionRenewalMiddleware at most this often, not on every request
+# (a tenth of the idle time for very short ones, so an active user is never signed out).
 SESSION_SAVE_EVERY_REQUEST = False
-SESSION_RENEW_SECONDS = 60
+SESSION_RENEW_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

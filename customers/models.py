@@ -54,37 +54,66 @@ class CustomerQuerySet(models.QuerySet):
         clone.query.keys_branches = branches
         return clone
 
+    def _filter_or_exclude(self, negate, args, kwargs):
+        clone = super()._filter_or_exclude(negate, args, kwargs)
+        # keys_first's branches hold the rows before this filter, not after it.
+        clone.query.keys_branches = None
+        return clone
+
     def __getitem__(self, k):
         if not (isinstance(k, slice) and getattr(self.query, "keys_first", False) and self._result_cache is None):
             return super().__getitem__(k)
-        keys = self._page_keys(k)
-        if not keys:
-            return []
-        by_pk = {row.pk: row for row in self.filter(pk__in=keys)}
-        return [by_pk[key] for key in keys if key in by_pk]
+        order = self._total_order()
+        keys = self._branch_keys(k, order)
+        rows = self._rows(keys)
+        if keys is not None and len(rows) < len(keys):
+            # A branch offered a row the scope refuses (say, a manager's own customer without its
+            # grant): page through this queryset itself, so no page comes out short.
+            keys = None
+        if keys is None:
+            keys_query = self.prefetch_related(None).order_by(*order)
+            keys_query.query.keys_first = False
+            keys = list(keys_query.values_list("pk", flat=True)[k])
+            rows = self._rows(keys)
+        return rows
 
-    def _page_keys(self, k):
+    def _total_order(self):
+        """This queryset's order, ended by the primary key if nothing in it is unique: rows that tie
+        (same level, same status) then come in one order, page after page, in any plan."""
         order = list(self.query.order_by)
+        pk = self.model._meta.pk.attname
+        if not any(name.removeprefix("-") in ("pk", pk) for name in order):
+            order.append(pk)
+        return order
+
+    def _branch_keys(self, k, order):
+        """The page's keys from the branches' UNION ALL, or None where that can't be done."""
         branches = getattr(self.query, "keys_branches", None)
         columns = [name.removeprefix("-") for name in order]
-        if (
+        if not (
             branches
             and k.stop is not None
             and connections[self.db].features.supports_slicing_ordering_in_compound
             and all(_is_column(self.model, column) for column in columns)
         ):
-            parts = [branch.order_by(*order).values_list("pk", *columns)[: k.stop] for branch in branches]
-            union = parts[0].union(*parts[1:], all=True).order_by(*order)
-            return [row[0] for row in union[k]]
-        keys_query = self.prefetch_related(None)
-        keys_query.query.keys_first = False
-        return list(keys_query.values_list("pk", flat=True)[k])
+            return None
+        pk = self.model._meta.pk.attname
+        select = [pk, *(column for column in columns if column != pk)]
+        parts = [branch.order_by(*order).values_list(*select)[: k.stop] for branch in branches]
+        union = parts[0].union(*parts[1:], all=True).order_by(*order)
+        return [row[0] for row in union[k]]
+
+    def _rows(self, keys):
+        if not keys:
+            return []
+        by_pk = {row.pk: row for row in self.filter(pk__in=keys)}
+        return [by_pk[key] for key in keys if key in by_pk]
 
 
 def _is_column(model, name):
     """True if ordering by ``name`` orders by one of ``model``'s own columns (not a related model's
     ordering, as a foreign key's name would)."""
-    return name == "pk" or name in {field.attname for field in model._meta.concrete_fields}
+    return name in {field.attname for field in model._meta.concrete_fields}
 
 
 class AliveCustomerManager(models.Manager.from_queryset(CustomerQuerySet)):

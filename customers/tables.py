@@ -15,13 +15,13 @@ class CustomerTable(tables.Table):
         verbose_name=_("Name"), order_by=("name_pinyin", "id"), linkify=lambda record: record.get_absolute_url()
     )
     region = tables.Column(verbose_name=_("Region"), order_by=("region_id", "name_pinyin", "id"), default="—")
-    level = tables.Column(verbose_name=_("Level"), order_by=("level", "name_pinyin"))
+    level = tables.Column(verbose_name=_("Level"), order_by=("level", "name_pinyin", "id"))
     account_manager = tables.Column(
         verbose_name=_("Account manager"), order_by=("account_manager_id", "name_pinyin", "id")
     )
     phone = tables.Column(verbose_name=_("Phone"), orderable=False, default="—")
-    status = tables.Column(verbose_name=_("Status"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Entry time"), format="Y-m-d")
+    status = tables.Column(verbose_name=_("Status"), order_by=("status", "name_pinyin", "id"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Entry time"), format="Y-m-d", order_by=("created_at", "id"))
 
     class Meta:
         model = Customer

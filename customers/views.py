@@ -55,7 +55,7 @@ class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
         if self.request.GET.get("sort"):
             return None
         pinyin, separator, pk = self.request.GET.get("after", "").rpartition("~")
-        if not separator or not pk.isdigit():
+        if not separator or not (pk.isascii() and pk.isdigit()):
             return None
         return pinyin[:400], int(pk)
 

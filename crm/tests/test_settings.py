@@ -120,3 +120,18 @@ def test_malformed_database_url_stops_with_one_line(url):
 def test_malformed_setting_stops_with_one_line_naming_it(name, value):
     line = one_line_error(check_deploy(production_env(**{name: value})))
     assert name in line
+
+
+@pytest.mark.parametrize(("minutes", "renew_seconds"), [("1", 6), ("5", 30), ("60", 60)])
+def test_sessions_are_renewed_well_within_the_idle_time(minutes, renew_seconds):
+    script = "from django.conf import settings; print(settings.SESSION_COOKIE_AGE, settings.SESSION_RENEW_SECONDS)"
+    result = subprocess.run(  # noqa: S603 - our own manage.py with a fixed argument list
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=settings.BASE_DIR,
+        env=clean_env(DEBUG="true", SESSION_IDLE_MINUTES=minutes),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [str(int(minutes) * 60), str(renew_seconds)]
