@@ -19,3 +19,10 @@ def test_fast_select_escapes_marks_the_choice_and_translates_labels():
 def test_fast_select_without_a_value_selects_nothing():
     html = FastSelect(choices=[(1, "a"), (2, "b")]).render("level", None)
     assert " selected" not in html and html.count("<option") == 2
+
+
+def test_fast_select_keeps_a_label_marked_safe():
+    from django.utils.safestring import mark_safe
+
+    html = FastSelect(choices=[(1, mark_safe("A &amp; B"))]).render("x", None)
+    assert ">A &amp; B</option>" in html
