@@ -11,7 +11,7 @@ from crm.widgets import FastSelect
 from customers import selectors
 from customers.forms import DictionaryChoiceField, ManagerChoiceField
 from customers.models import Customer, Level
-from customers.search import customer_search
+from customers.search import customer_search_q
 
 
 class DictionaryChoiceFilter(django_filters.ModelChoiceFilter):
@@ -72,16 +72,11 @@ class CustomerFilter(django_filters.FilterSet):
     def entered_to(self, queryset, name, value):
         return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
 
-    # True once the search box was shaped "search first" (customers.search): the list then has
-    # no use for an account manager's branches (CustomerListView.get_table_data).
-    selective_search = False
-
     def search(self, queryset, name, value):
-        # Worked out once per request (a search may cost an EXPLAIN), however many querysets
-        # the list filters with it.
+        # Worked out once per request (a search may cost an EXPLAIN), however many querysets the
+        # list filters with it (an account manager's branches, CustomerListView.get_table_data).
         if getattr(self, "_search", (None,))[0] != value:
-            condition, self.selective_search = customer_search(value)
-            self._search = (value, condition)
+            self._search = (value, customer_search_q(value))
         return queryset.filter(self._search[1])
 
 

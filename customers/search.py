@@ -66,15 +66,7 @@ BigramsField.register_lookup(BigramContains)
 
 
 def customer_search_q(text):
-    """The condition for the search box; an empty query matches everything (see customer_search)."""
-    return customer_search(text)[0]
-
-
-def customer_search(text):
-    """(condition, selective) for the search box; an empty query matches everything.
-
-    ``selective`` is True when the search was shaped "search first" (PostgreSQL expects it to
-    match few customers): its own indexes then narrow the rows more than anything else.
+    """The condition for the search box; an empty query matches everything.
 
     One or two letters (``bj``, ``sh``, ``3m``) match the start of the initials or of the pinyin;
     they are anchored to the pinyin's first letter, so sorting by pinyin starts where the matches
@@ -83,7 +75,7 @@ def customer_search(text):
     """
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
-        return Q(), False
+        return Q()
     text = text[:100]
     upper = text.upper()
     key = re.sub(r"\s+", "", text).lower()
@@ -108,8 +100,8 @@ def customer_search(text):
     if code is not None:
         condition = code | condition
     if postgres and _expected_rows(condition) <= SEARCH_FIRST_ROWS:
-        return _search_first(condition), True
-    return anchor & condition, False
+        return _search_first(condition)
+    return anchor & condition
 
 
 # PostgreSQL: a search expected to match at most this many customers is run "search first".

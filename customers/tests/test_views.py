@@ -303,6 +303,22 @@ def test_list_runs_a_fixed_number_of_queries(
     assert len(listed_codes(response)) == count
 
 
+@pytest.mark.parametrize("search", ["测试客户", "csk", "KH20"])
+def test_a_search_stays_within_the_bound_for_an_account_manager(
+    client, manager_ann, manager_bob, supervisor_sue, search, django_assert_max_num_queries
+):
+    # The search is worked out once a request, though an account manager's list filters three
+    # querysets with it (the list and its two branches).
+    _customers_with_children(manager_ann, 30)
+    share(make_customer(manager_bob, name="测试客户共享有限公司"), manager_ann, "view", actor=supervisor_sue)
+    client.force_login(manager_ann)
+    client.get(LIST, {"q": search})
+    with django_assert_max_num_queries(LIST_QUERY_BOUND) as captured:
+        response = client.get(LIST, {"q": search})
+    assert len(listed_codes(response)) == 31
+    assert sum("EXPLAIN" in query["sql"] for query in captured.captured_queries) <= 1
+
+
 @pytest.mark.parametrize("count", [3, 30])
 @pytest.mark.parametrize("persona", ["manager_ann", "supervisor_sue"])
 def test_detail_runs_a_fixed_number_of_queries(
