@@ -207,14 +207,16 @@ def customer_unshare(request, code, user_id):
     return redirect("customers:share", code=customer.code)
 
 
-# Contacts and activities: the same create/edit page for either kind.
+# Contacts and activities: the same create/edit page and delete for either kind.
 CHILD_KINDS = {
     "contact": {
         "form": ContactForm,
         "model": Contact,
         "save": actions.save_contact,
         "rows": selectors.contacts_of,
+        "delete": actions.delete_contact,
         "saved": gettext_lazy("The contact was saved."),
+        "deleted": gettext_lazy("The contact was deleted."),
         "titles": (gettext_lazy("Add contact"), gettext_lazy("Edit contact")),
     },
     "activity": {
@@ -222,7 +224,9 @@ CHILD_KINDS = {
         "model": Activity,
         "save": actions.save_activity,
         "rows": selectors.activities_of,
+        "delete": actions.delete_activity,
         "saved": gettext_lazy("The activity was saved."),
+        "deleted": gettext_lazy("The activity was deleted."),
         "titles": (gettext_lazy("Add activity"), gettext_lazy("Edit activity")),
     },
 }
@@ -247,6 +251,15 @@ def _child_form(request, code, kind, pk=None):
     return render(request, "customers/child_form.html", context)
 
 
+def _child_delete(request, code, kind, pk):
+    spec = CHILD_KINDS[kind]
+    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
+    child = get_object_or_404(spec["rows"](user=request.user, customer=customer), pk=pk)
+    spec["delete"](actor=request.user, **{kind: child})
+    messages.success(request, spec["deleted"])
+    return redirect(customer)
+
+
 @login_required
 def contact_create(request, code):
     return _child_form(request, code, "contact")
@@ -260,11 +273,7 @@ def contact_edit(request, code, pk):
 @login_required
 @require_POST
 def contact_delete(request, code, pk):
-    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
-    contact = get_object_or_404(selectors.contacts_of(user=request.user, customer=customer), pk=pk)
-    actions.delete_contact(actor=request.user, contact=contact)
-    messages.success(request, _("The contact was deleted."))
-    return redirect(customer)
+    return _child_delete(request, code, "contact", pk)
 
 
 @login_required
@@ -280,11 +289,7 @@ def activity_edit(request, code, pk):
 @login_required
 @require_POST
 def activity_delete(request, code, pk):
-    customer = selectors.customer_by_code(user=request.user, code=code, action="change")
-    activity = get_object_or_404(selectors.activities_of(user=request.user, customer=customer), pk=pk)
-    actions.delete_activity(actor=request.user, activity=activity)
-    messages.success(request, _("The activity was deleted."))
-    return redirect(customer)
+    return _child_delete(request, code, "activity", pk)
 
 
 @login_required
