@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.dictionary import active_entries
+from crm.mixins import request_scope_parts
 from crm.models import DictionaryEntry
 from crm.widgets import FastSelect
 from customers import selectors
@@ -27,15 +28,7 @@ def _regions(request):
 
 
 def _managers(request):
-    return selectors.manager_filter_choices(user=request.user, shared_ids=shared_customer_ids(request))
-
-
-def shared_customer_ids(request):
-    """selectors.shared_customer_ids for the request's user, read once per request: the manager
-    filter and the list's keys-first branches (CustomerListView) both use it."""
-    if not hasattr(request, "_shared_customer_ids"):
-        request._shared_customer_ids = selectors.shared_customer_ids(user=request.user)
-    return request._shared_customer_ids
+    return selectors.manager_filter_choices(user=request.user, parts=request_scope_parts(request, Customer))
 
 
 class CustomerFilter(django_filters.FilterSet):

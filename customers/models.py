@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
-from django.db import connections, models
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
@@ -32,88 +32,6 @@ class CustomerQuerySet(models.QuerySet):
 
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
-
-    def keys_first(self, branches=None):
-        """This queryset, whose slices (a list page) read the page's primary keys first and then
-        only those rows.
-
-        Sorting a page out of many rows then touches each of them in an index only (an account
-        manager's thousands of customers by pinyin from ``customer_alive_keys``, a deep page's
-        OFFSET in ``customer_pinyin_idx``) instead of reading each row.
-
-        ``branches``: querysets of disjoint rows that together hold this queryset's rows, each of
-        which the database can read in order from an index of its own (an account manager's own
-        customers from ``customer_mgr_pinyin_idx``, and the few shared with them). On PostgreSQL
-        the keys are then the first rows of their UNION ALL, each branch cut at the page's end.
-
-        The rows are then read as this queryset filtered to the page's keys, so row scope and
-        filters are checked again and nothing outside them can appear; they keep the keys' order.
-        """
-        clone = self._chain()
-        clone.query.keys_first = True
-        clone.query.keys_branches = branches
-        return clone
-
-    def _filter_or_exclude(self, negate, args, kwargs):
-        clone = super()._filter_or_exclude(negate, args, kwargs)
-        # keys_first's branches hold the rows before this filter, not after it.
-        clone.query.keys_branches = None
-        return clone
-
-    def __getitem__(self, k):
-        if not (isinstance(k, slice) and getattr(self.query, "keys_first", False) and self._result_cache is None):
-            return super().__getitem__(k)
-        order = self._total_order()
-        keys = self._branch_keys(k, order)
-        rows = self._rows(keys)
-        if keys is not None and len(rows) < len(keys):
-            # A branch offered a row the scope refuses (say, a manager's own customer without its
-            # grant): page through this queryset itself, so no page comes out short.
-            keys = None
-        if keys is None:
-            keys_query = self.prefetch_related(None).order_by(*order)
-            keys_query.query.keys_first = False
-            keys = list(keys_query.values_list("pk", flat=True)[k])
-            rows = self._rows(keys)
-        return rows
-
-    def _total_order(self):
-        """This queryset's order, ended by the primary key if nothing in it is unique: rows that tie
-        (same level, same status) then come in one order, page after page, in any plan."""
-        order = list(self.query.order_by)
-        pk = self.model._meta.pk.attname
-        if not any(name.removeprefix("-") in ("pk", pk) for name in order):
-            order.append(pk)
-        return order
-
-    def _branch_keys(self, k, order):
-        """The page's keys from the branches' UNION ALL, or None where that can't be done."""
-        branches = getattr(self.query, "keys_branches", None)
-        columns = [name.removeprefix("-") for name in order]
-        if not (
-            branches
-            and k.stop is not None
-            and connections[self.db].features.supports_slicing_ordering_in_compound
-            and all(_is_column(self.model, column) for column in columns)
-        ):
-            return None
-        pk = self.model._meta.pk.attname
-        select = [pk, *(column for column in columns if column != pk)]
-        parts = [branch.order_by(*order).values_list(*select)[: k.stop] for branch in branches]
-        union = parts[0].union(*parts[1:], all=True).order_by(*order)
-        return [row[0] for row in union[k]]
-
-    def _rows(self, keys):
-        if not keys:
-            return []
-        by_pk = {row.pk: row for row in self.filter(pk__in=keys)}
-        return [by_pk[key] for key in keys if key in by_pk]
-
-
-def _is_column(model, name):
-    """True if ordering by ``name`` orders by one of ``model``'s own columns (not a related model's
-    ordering, as a foreign key's name would)."""
-    return name in {field.attname for field in model._meta.concrete_fields}
 
 
 class AliveCustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
@@ -269,9 +187,9 @@ class Customer(models.Model):
             models.Index(fields=["level", "name_pinyin", "id"], name="customer_level_idx"),
             models.Index(fields=["status", "name_pinyin", "id"], name="customer_status_idx"),
             models.Index(fields=["last_order_date"], name="customer_last_order_idx"),
-            # PostgreSQL reads an account manager's customers (by id, from their grants) in this
-            # index alone: sorting them by pinyin for a list page (CustomerQuerySet.keys_first)
-            # and finding their managers for the list's manager filter. SQLite ignores INCLUDE.
+            # PostgreSQL reads the customers shared with an account manager (by id, from their
+            # grants) in this index alone: telling them from the manager's own (access.scope_parts)
+            # and sorting them by pinyin for a list page (crm.paginators). SQLite ignores INCLUDE.
             models.Index(
                 fields=["id"],
                 include=["name_pinyin", "account_manager"],

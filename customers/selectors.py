@@ -1,13 +1,13 @@
 """Reads of customers, scoped to the user through crm.access."""
 
 from django.contrib.auth import get_user_model
-from django.db import connections
-from django.db.models import Exists, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from crm import access
+from crm.display import display_name
 from crm.models import DictionaryEntry
-from crm.roles import ACCOUNT_MANAGER, ADMINISTRATOR, SUPERVISOR, VIEWER
+from crm.roles import ACCOUNT_MANAGER
 from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
 from customers.validators import normalise_name, normalise_phone, normalise_uscc
 
@@ -46,46 +46,7 @@ def customer_list_page(*, user):
             Prefetch("account_manager", get_user_model().objects.only("first_name", "last_name", "username")),
         )
         .order_by("name_pinyin", "id")
-        .keys_first()
     )
-
-
-# Past this many, shared_customer_ids hands over a subquery instead of a list of parameters.
-SHARED_IDS_LIMIT = 5_000
-
-
-def shared_customer_ids(*, user):
-    """The alive customers granted to ``user`` that another manager owns (those shared with an
-    account manager), read once from indexes alone (granted ids EXCEPT own ids): a list of ids,
-    or a subquery past SHARED_IDS_LIMIT. None for users who see every customer."""
-    if not user.is_active or user.is_superuser or user.has_perm("customers.view_customer"):
-        return None
-    own = Customer.objects.filter(account_manager=user).order_by().values("pk")
-    granted_elsewhere = access.granted_pks(user, Customer, "view").difference(own)
-    shared = Customer.objects.filter(pk__in=granted_elsewhere).order_by().values_list("pk", flat=True)
-    ids = list(shared[: SHARED_IDS_LIMIT + 1])
-    return shared if len(ids) > SHARED_IDS_LIMIT else ids
-
-
-def list_branches(*, user, shared_ids):
-    """For someone who sees customers through grants (an account manager), two disjoint parts
-    that together hold what they see: their own customers and those shared with them
-    (``shared_ids``, from shared_customer_ids). ``CustomerQuerySet.keys_first`` reads a list
-    page's keys from the two in order, their own from ``customer_mgr_pinyin_idx``, instead of
-    sorting all their customers (PostgreSQL; other databases page the plain list).
-
-    The first part trusts that a manager holds a grant on each of their customers, as
-    customers.actions keeps it; one query makes sure (their customers EXCEPT their grants, from
-    indexes alone), and if one lacks it the list is paged plainly. None then, and for users who
-    see every customer.
-    """
-    if shared_ids is None or not connections[Customer.objects.db].features.supports_slicing_ordering_in_compound:
-        return None
-    own = Customer.objects.filter(account_manager=user)
-    granted = access.granted_pks(user, Customer, "view")
-    if own.order_by().values("pk").difference(granted).exists():
-        return None
-    return [own, Customer.objects.filter(pk__in=shared_ids)]
 
 
 def after_in_pinyin_order(queryset, pinyin, pk):
@@ -109,23 +70,21 @@ def manager_choices(*, user):
     return managers.filter(pk=user.pk)
 
 
-def manager_filter_choices(*, user, shared_ids=None):
+def manager_filter_choices(*, user, parts=None):
     """The managers offered by the list's manager filter: only those whose customers ``user`` sees.
 
-    For someone who sees customers through grants (an account manager: thousands of their own and
-    a few shared ones) the managers are found without reading each customer: the user themself if
-    they see any customer of their own, plus the managers of the customers shared with them
-    (``shared_ids``, from shared_customer_ids, read here if not given).
+    Found part by part of the user's scope (``parts``: access.scope_parts, read here if not given),
+    without reading each customer: an account manager's own part names only them, the part shared
+    with them is a few ids. Someone who sees every customer is offered every account manager.
     """
-    if user.is_superuser or user.has_perm("customers.view_customer"):
+    if access.sees_all(user, Customer):
         return account_managers()
-    if shared_ids is None:
-        shared_ids = shared_customer_ids(user=user)
-    own_visible = access.visible(user, Customer).filter(account_manager=user)
-    return account_managers().filter(
-        Q(pk__in=Customer.objects.filter(pk__in=shared_ids).values("account_manager_id"))
-        | (Q(pk=user.pk) & Q(Exists(own_visible)))
-    )
+    if parts is None:
+        parts = access.scope_parts(user, Customer)
+    condition = Q(pk__in=[])
+    for part in parts:
+        condition |= Q(pk__in=part.order_by().values("account_manager_id"))
+    return account_managers().filter(condition)
 
 
 def customer_by_code(*, user, code, action="view"):
@@ -197,8 +156,8 @@ def customer_grants(*, customer):
 
 
 def customer_audience(*, customer, grants=None):
-    """Who can see ``customer`` and why: its manager, colleagues it was shared with, and the roles
-    that see every customer. Returns (people, roles): people as (user, level, is_manager).
+    """Who can see ``customer`` besides the roles that see every customer: its manager and the
+    colleagues it was shared with, as (user, level, is_manager), the manager first.
     ``grants`` is ``customer_grants(customer=customer)`` if the caller has already read it."""
     if grants is None:
         grants = customer_grants(customer=customer)
@@ -207,15 +166,14 @@ def customer_audience(*, customer, grants=None):
         is_manager = person.pk == customer.account_manager_id
         level = "edit" if "change_customer" in codenames else "view"
         people.append((person, level, is_manager))
-    people.sort(key=lambda item: (not item[2], item[0].get_full_name() or item[0].username))
-    return people, [ADMINISTRATOR, SUPERVISOR, VIEWER]
+    people.sort(key=lambda item: (not item[2], display_name(item[0])))
+    return people
 
 
 def recycle_bin(*, user):
     """Deleted customers, for those who may restore them (supervisors, administrators)."""
-    if not access.can(user, "customers.restore_customer"):
-        return Customer.all_objects.none()
-    return Customer.all_objects.deleted().select_related("account_manager", "deleted_by").order_by("-deleted_at")
+    deleted = Customer.all_objects.deleted().select_related("account_manager", "deleted_by")
+    return access.visible(user, Customer, "restore", rows=deleted).order_by("-deleted_at", "-id")
 
 
 def follow_ups(*, user, until):

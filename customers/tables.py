@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from crm.display import display_name
 from customers.models import Customer, Level
 
 
@@ -35,7 +36,7 @@ class CustomerTable(tables.Table):
         return value.display_label
 
     def render_account_manager(self, value):
-        return value.get_full_name() or value.get_username()
+        return display_name(value)
 
     def render_status(self, record, value):
         css = "success" if record.status == Customer.Status.ACTIVE else "secondary"
@@ -65,7 +66,7 @@ class CustomerTable(tables.Table):
                     customer.name,
                     customer.region.display_label if customer.region_id else "—",
                     levels.get(customer.level, customer.level),
-                    (manager.get_full_name() or manager.get_username()) if manager else "",
+                    display_name(manager),
                     customer.phone or "—",
                     "success" if customer.status == Customer.Status.ACTIVE else "secondary",
                     statuses.get(customer.status, customer.status),

@@ -9,44 +9,30 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.paginators import LazyPaginator
 from import_export.formats import base_formats as formats
 
 from crm import access
 from crm.audit import record_bulk_event
-from crm.mixins import PermissionRequiredMixin
+from crm.mixins import ListPageMixin, PermissionRequiredMixin
 from customers import actions, selectors
 from customers.actions import ActionError
-from customers.filters import CustomerFilter, shared_customer_ids
+from customers.filters import CustomerFilter
 from customers.forms import ActivityForm, ContactForm, CustomerForm, ExportForm, ShareForm, TransferForm
 from customers.models import Activity, Contact, Customer
 from customers.resources import CustomerResource
 from customers.tables import CustomerTable
 
 
-class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
+class CustomerListView(LoginRequiredMixin, ListPageMixin, FilterView):
     template_name = "customers/customer_list.html"
     table_class = CustomerTable
     filterset_class = CustomerFilter
-    paginator_class = LazyPaginator
-    table_pagination = {"per_page": 50}
+    scope_model = Customer
 
     def get_queryset(self):
-        return self._after_keyset(selectors.customer_list_page(user=self.request.user))
+        return self.narrow(selectors.customer_list_page(user=self.request.user))
 
-    def get_table_data(self):
-        """The rows; for an account manager, with their own and their shared customers as the
-        keys-first branches (selectors.list_branches), filtered as the list is."""
-        data = super().get_table_data()
-        branches = selectors.list_branches(user=self.request.user, shared_ids=shared_customer_ids(self.request))
-        if branches is None or (self.filterset.is_bound and not self.filterset.is_valid()):
-            return data
-        if self.filterset.is_bound:
-            branches = [self.filterset.filter_queryset(branch) for branch in branches]
-        return data.keys_first(branches=[self._after_keyset(branch) for branch in branches])
-
-    def _after_keyset(self, queryset):
+    def narrow(self, queryset):
         after = self._keyset()
         return queryset if after is None else selectors.after_in_pinyin_order(queryset, *after)
 
@@ -61,8 +47,10 @@ class CustomerListView(LoginRequiredMixin, SingleTableMixin, FilterView):
 
     def _next_url(self, table):
         """A link to the rows after this page, in pinyin order (O(1) at any depth)."""
-        rows = list(table.page.object_list) if hasattr(table, "page") else []
-        if self.request.GET.get("sort") or len(rows) < self.table_pagination["per_page"]:
+        if self.request.GET.get("sort") or not hasattr(table, "page"):
+            return None
+        rows = list(table.page.object_list)
+        if len(rows) < table.paginator.per_page:
             return None
         last = rows[-1].record
         query = self.request.GET.copy()
@@ -134,7 +122,7 @@ def customer_detail(request, code):
         "can_delete": "delete" in allowed,
         "can_share": access.can(user, "customers.share_customer"),
     }
-    context["audience"], context["all_rows_roles"] = selectors.customer_audience(customer=customer, grants=grants)
+    context["audience"] = selectors.customer_audience(customer=customer, grants=grants)
     return render(request, "customers/customer_detail.html", context)
 
 
@@ -188,7 +176,7 @@ def customer_share(request, code):
         else:
             messages.success(request, _("The customer was shared."))
             return redirect(customer)
-    audience, _roles = selectors.customer_audience(customer=customer)
+    audience = selectors.customer_audience(customer=customer)
     return render(request, "customers/customer_share.html", {"customer": customer, "form": form, "audience": audience})
 
 

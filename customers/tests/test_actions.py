@@ -511,7 +511,7 @@ def test_one_read_of_the_grants_gives_the_buttons_and_the_audience(
         "manager_ann": {"view_customer", "change_customer", "delete_customer"},
         "manager_bob": {"view_customer", "change_customer"},
     }
-    people, _roles = selectors.customer_audience(customer=customer, grants=grants_read)
+    people = selectors.customer_audience(customer=customer, grants=grants_read)
     assert [(user.username, level, is_manager) for user, level, is_manager in people] == [
         ("manager_ann", "edit", True),
         ("manager_bob", "edit", False),

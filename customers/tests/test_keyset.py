@@ -1,10 +1,14 @@
 import re
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from customers import actions
-from customers.tests.factories import make_customer, region
+from crm import access
+from crm.paginators import KeysFirstPaginator
+from customers import actions, selectors
+from customers.models import Customer, CustomerUserObjectPermission
+from customers.tests.factories import make_customer, region, share
 
 
 def _codes(html):
@@ -50,34 +54,18 @@ def test_a_malformed_keyset_is_ignored(client, manager_ann):
     assert len(_codes(response.content.decode())) == 1
 
 
-# Keys-first pages (CustomerQuerySet.keys_first): the same rows, in the same order, as a plain slice.
+# Keys-first pages (crm.paginators.KeysFirstPaginator): the same rows, in the same order, as a
+# plain slice of the scoped list, for both roles, in every order, with ties and filters.
 
 
-def test_keys_first_slices_match_plain_slices_in_every_order(manager_ann, manager_bob, supervisor_sue):
-    from customers import selectors
-    from customers.tests.factories import share
-
-    for number in range(12):
-        # Repeated names give ties in pinyin, broken by id.
-        make_customer(manager_ann if number % 3 else manager_bob, name=f"{'甲乙丙'[number % 3]}测试客户有限公司")
-    share(make_customer(manager_bob, name="共享测试有限公司"), manager_ann, "view", actor=supervisor_sue)
-    for user in (manager_ann, supervisor_sue):
-        for order in (("name_pinyin", "id"), ("-created_at", "-id"), ("level", "name_pinyin", "id")):
-            plain = selectors.customer_list(user=user).order_by(*order)
-            keys_first = selectors.customer_list_page(user=user).order_by(*order)
-            for window in (slice(0, 5), slice(5, 10), slice(10, 20), slice(40, 50)):
-                expected = [customer.pk for customer in plain[window]]
-                assert [customer.pk for customer in keys_first[window]] == expected, (user, order, window)
+def _window(queryset, window, parts=None):
+    return [customer.pk for customer in KeysFirstPaginator(queryset, 50, parts=parts).window(window)]
 
 
-def test_an_account_managers_branches_give_the_same_pages(manager_ann, manager_bob, supervisor_sue):
-    # Own customers and those shared with ann, read as two branches (a UNION ALL on PostgreSQL),
-    # must page exactly like the plain scoped list, whatever the order and the filter: ties
-    # (same name, level, status) are broken by id, regions may be missing.
-    from customers import selectors
-    from customers.models import Customer
-    from customers.tests.factories import share
-
+def test_paginator_windows_match_plain_slices_in_every_order(manager_ann, manager_bob, supervisor_sue):
+    # An account manager's page is read out of their scope's parts (own customers, those shared
+    # with them: a UNION ALL on PostgreSQL); ties (same name, level, status) are broken by id,
+    # regions may be missing, and a filter applies to the list and to each part alike.
     for number in range(14):
         make_customer(
             manager_ann,
@@ -92,11 +80,6 @@ def test_an_account_managers_branches_give_the_same_pages(manager_ann, manager_b
             share(customer, manager_ann, "view", actor=supervisor_sue)
     deleted = make_customer(manager_ann, name="甲已删除有限公司")
     actions.delete_customer(actor=manager_ann, customer=deleted)
-
-    shared_ids = selectors.shared_customer_ids(user=manager_ann)
-    assert len(shared_ids) == 3
-    assert deleted.pk not in set(Customer.objects.filter(pk__in=shared_ids).values_list("pk", flat=True))
-    assert selectors.shared_customer_ids(user=supervisor_sue) is None
     orders = [
         ("name_pinyin", "id"),
         ("-name_pinyin", "-id"),
@@ -105,55 +88,89 @@ def test_an_account_managers_branches_give_the_same_pages(manager_ann, manager_b
         ("-status", "name_pinyin"),
         ("region_id", "code"),
     ]
-    both = selectors.list_branches(user=manager_ann, shared_ids=shared_ids)
-    assert (both is not None) == connection.features.supports_slicing_ordering_in_compound  # PostgreSQL: yes
-    for restrict in (lambda qs: qs, lambda qs: qs.filter(level=2), lambda qs: qs.filter(name__contains="甲")):
-        branches = [restrict(branch) for branch in both] if both else None
-        for order in orders:
-            total = order if "id" in {name.removeprefix("-") for name in order} else (*order, "id")
-            plain = restrict(selectors.customer_list(user=manager_ann)).order_by(*total)
-            paged = restrict(selectors.customer_list_page(user=manager_ann)).order_by(*order).keys_first(branches)
-            everything = [customer.pk for customer in plain]
-            assert everything, (order,)
-            for window in (slice(0, 4), slice(4, 8), slice(8, 30), slice(5, 6)):
-                assert [customer.pk for customer in paged[window]] == everything[window], (order, window)
+    restrictions = (lambda qs: qs, lambda qs: qs.filter(level=2), lambda qs: qs.filter(name__contains="甲"))
+    for user in (manager_ann, supervisor_sue):
+        parts = access.scope_parts(user, Customer)
+        assert len(parts) == (2 if user == manager_ann else 1)
+        for restrict in restrictions:
+            for order in orders:
+                total = order if "id" in {name.removeprefix("-") for name in order} else (*order, "id")
+                everything = [c.pk for c in restrict(selectors.customer_list(user=user)).order_by(*total)]
+                assert everything and deleted.pk not in everything, (user, order)
+                page = restrict(selectors.customer_list_page(user=user)).order_by(*order)
+                restricted_parts = [restrict(part) for part in parts]
+                for window in (slice(0, 4), slice(4, 8), slice(8, 30), slice(5, 6)):
+                    assert _window(page, window, restricted_parts) == everything[window], (user, order, window)
+    page = selectors.customer_list_page(user=manager_ann)
     with CaptureQueriesContext(connection) as queries:
-        paged[0:5]
+        _window(page, slice(0, 5), access.scope_parts(manager_ann, Customer))
     union_used = any("UNION ALL" in query["sql"] for query in queries.captured_queries)
     assert union_used == connection.features.supports_slicing_ordering_in_compound  # PostgreSQL: yes
-    assert paged.filter(level=1).query.keys_branches is None  # a later filter drops the branches
 
 
-def test_a_missing_grant_never_shortens_or_shifts_a_page(manager_ann, manager_bob, supervisor_sue):
-    # The own-customers branch trusts that a manager holds grants on their customers; where one is
-    # missing there are no branches and the pages come from the scoped list.
-    from customers import selectors
-    from customers.models import CustomerUserObjectPermission
-
-    customers = [make_customer(manager_ann, name=f"缺授权测试{number:02d}有限公司") for number in range(8)]
-    CustomerUserObjectPermission.objects.filter(content_object=customers[1]).delete()
-    shared_ids = selectors.shared_customer_ids(user=manager_ann)
-    branches = selectors.list_branches(user=manager_ann, shared_ids=shared_ids)
-    assert branches is None
-    paged = selectors.customer_list_page(user=manager_ann).keys_first(branches)
-    first, second = [customer.pk for customer in paged[0:4]], [customer.pk for customer in paged[4:8]]
-    expected = [customer.pk for customer in customers if customer != customers[1]]
-    assert first == expected[:4] and second == expected[4:]
+def test_a_part_offering_rows_the_list_refuses_never_shortens_or_widens_a_page(manager_ann, manager_bob):
+    # Parts that are not the list's (here: bob's customers) can't bring a row into ann's page,
+    # nor leave it short: the page is then read from the list alone.
+    mine = [make_customer(manager_ann, name=f"甲测试{number:02d}有限公司").pk for number in range(6)]
+    theirs = [make_customer(manager_bob, name=f"甲别人{number:02d}有限公司").pk for number in range(6)]
+    page = selectors.customer_list_page(user=manager_ann)
+    wrong_parts = [Customer.objects.filter(pk__in=theirs), Customer.objects.filter(pk__in=mine[:2])]
+    assert _window(page, slice(0, 4), wrong_parts) == mine[:4]
+    assert _window(page, slice(4, 10), wrong_parts) == mine[4:]
 
 
-def test_keys_first_reads_keys_then_rows_and_never_widens_the_scope(
+def test_the_paginator_reads_keys_then_rows_and_the_list_stays_a_plain_queryset(
     manager_ann, manager_bob, django_assert_num_queries
 ):
-    from customers import selectors
-
     mine = {make_customer(manager_ann).pk for _ in range(3)}
     make_customer(manager_bob)
     page = selectors.customer_list_page(user=manager_ann)
     with django_assert_num_queries(4):  # keys, rows, their regions, their managers
-        rows = page[0:50]
+        rows = KeysFirstPaginator(page, 50).page(1).object_list
     assert {customer.pk for customer in rows} == mine
-    assert page.filter(pk__in=[]).keys_first()[0:50] == []
-    assert page[0].pk in mine  # a single row is an ordinary lookup
+    assert KeysFirstPaginator(page.filter(pk__in=[]), 50).page(1).object_list == []
+    codes = list(page.values_list("code", flat=True)[0:2])
+    assert len(codes) == 2 and all(code.startswith("KH") for code in codes)
+    assert page[0].pk in mine
+
+
+def test_page_sizes_and_depths_are_bounded(client, manager_ann):
+    from django.core.paginator import EmptyPage
+
+    from crm.paginators import DEFAULT_PAGE_SIZE, MAX_PAGE, PAGE_SIZES
+
+    for number in range(60):
+        make_customer(manager_ann, name=f"分页测试{number:02d}有限公司")
+    page = selectors.customer_list_page(user=manager_ann)
+    assert KeysFirstPaginator(page, 25).per_page == 25 and 25 in PAGE_SIZES
+    for asked in (-5, 0, 7, 100_000):
+        assert KeysFirstPaginator(page, asked).per_page == DEFAULT_PAGE_SIZE
+    with pytest.raises(EmptyPage):
+        KeysFirstPaginator(page, 50).page(MAX_PAGE + 1)
+    client.force_login(manager_ann)
+    for query, rows in (
+        ("per_page=-5", 50),
+        ("per_page=100000", 50),
+        ("per_page=25", 25),
+        ("page=99999999999999999999999", 50),
+        ("page=-3", 50),
+        ("page=2", 10),
+        ("page=3", 50),  # past the end: the first page
+        (f"page={MAX_PAGE + 1}", 50),
+    ):
+        response = client.get(f"/customers/?{query}")
+        assert response.status_code == 200, query
+        assert len(_codes(response.content.decode())) == rows, query
+
+
+def test_a_manager_sees_their_own_customers_without_a_grant(client, manager_ann):
+    # Ownership is the account_manager field (crm.access ROW_SCOPES); grants are for sharing.
+    customers = [make_customer(manager_ann, name=f"缺授权测试{number:02d}有限公司") for number in range(3)]
+    CustomerUserObjectPermission.objects.filter(content_object=customers[1]).delete()
+    client.force_login(manager_ann)
+    listed = _codes(client.get("/customers/").content.decode())
+    assert listed == [customer.code for customer in customers]
+    assert client.get(customers[1].get_absolute_url()).status_code == 200
 
 
 def test_a_keyset_with_other_digits_is_ignored(client, manager_ann):
