@@ -2,6 +2,11 @@
 
 Playwright's sync API runs an event loop in the test thread, so Django's async-safety check must
 be relaxed for these tests alone (DJANGO_ALLOW_ASYNC_UNSAFE), for as long as the browser lives.
+
+Every step waits for the state it asserts (STYLE §10): after a click the browser may still show
+the old page, so assertions go through ``expect(...)``, which retries until the page agrees or the
+timeout passes (test_style.py keeps it so). The timeouts are generous because a slow or busy
+machine should wait, not fail; a real failure still fails, only later.
 """
 
 import io
@@ -10,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,10 +29,20 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# Milliseconds. expect() retries an assertion this long; an action (click, fill) waits this long
+# for its element; a navigation (goto, a form's answer) this long for the page to load.
+EXPECT_TIMEOUT = 15_000
+ACTION_TIMEOUT = 20_000
+NAVIGATION_TIMEOUT = 30_000
+LAUNCH_TIMEOUT = 60_000
+
+expect.set_options(timeout=EXPECT_TIMEOUT)
+
 
 def pytest_collection_modifyitems(items):
+    # Only tests that drive the browser; test_style.py in this folder reads source files.
     for item in items:
-        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+        if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
 
 
@@ -38,7 +53,7 @@ def browser():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=LAUNCH_TIMEOUT)
             yield chromium
             chromium.close()
 
@@ -51,8 +66,10 @@ def demo(transactional_db):
 
 @pytest.fixture
 def page(browser, live_server, demo):
+    # A Chinese browser: the CRM answers in Chinese until the user picks another language.
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
     page = context.new_page()
     page.base_url = live_server.url
     yield page
@@ -66,8 +83,19 @@ def screenshot(page, name):
     return path
 
 
+def submit(page, selector):
+    """Click the submit button at ``selector`` and wait until the server's answer has loaded.
+
+    The answer may be the same URL again (a form with errors), so waiting for a new URL would not
+    do; the navigation itself is what tells the old page from the new one.
+    """
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def login(page, username, password):
+    """Fill in the login form and wait for the answer: the next page, or the form with errors."""
     page.goto(f"{page.base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
