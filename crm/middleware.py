@@ -1,8 +1,12 @@
+import re
 import time
 
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.http import Http404, HttpResponseBadRequest
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from crm.security import client_ip
 
@@ -36,3 +40,45 @@ class SessionRenewalMiddleware:
             if now - session.get(self.KEY, 0) >= settings.SESSION_RENEW_SECONDS:
                 session[self.KEY] = now
         return self.get_response(request)
+
+
+# C0 control characters other than tab, line feed and carriage return.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class ControlCharacterMiddleware:
+    """Keeps NUL characters away from the views, and so from the database.
+
+    PostgreSQL refuses a NUL in any text value (psycopg raises, a 500), SQLite silently stores it,
+    and no page, link or form of ours produces one, so a request carrying one is refused up front:
+
+    - a path with a C0 control character (tab, LF and CR aside) names no page: 404;
+    - a NUL in a query-string or form field, name or value, gets the 400 page and changes nothing
+      (refused, not stripped: quietly saving something other than what was sent would be worse);
+    - a cookie holding a NUL is ignored, as if it hadn't been sent (we never set one), so a
+      tampered session cookie reads as no session.
+
+    It runs before SessionMiddleware (the session cookie is looked up in the database) and after
+    LocaleMiddleware (the pages answer in the user's language).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, value in list(request.COOKIES.items()):
+            if "\x00" in name or "\x00" in value:
+                del request.COOKIES[name]
+        if CONTROL_CHARACTER.search(request.path_info):
+            raise Http404
+        fields = [request.GET]
+        if request.method == "POST":
+            fields.append(request.POST)
+        if any(_holds_nul(query) for query in fields):
+            reason = _("The request contained a NUL character, which no field accepts. Nothing was changed.")
+            return HttpResponseBadRequest(render_to_string("400.html", {"reason": reason}))
+        return self.get_response(request)
+
+
+def _holds_nul(query):
+    return any("\x00" in name or any("\x00" in value for value in values) for name, values in query.lists())

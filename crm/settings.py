@@ -96,9 +96,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Locale reads no session (Django 4.0 dropped the session language), so it may come first; the
+    # NUL guard then answers in the user's language, before the session cookie reaches the database.
+    "django.middleware.locale.LocaleMiddleware",
+    "crm.middleware.ControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.SessionRenewalMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
