@@ -3,12 +3,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.paginators import LazyPaginator
 
 from crm import access
 from crm.filters import AuditLogFilter
-from crm.mixins import PermissionRequiredMixin
+from crm.mixins import ListPageMixin, PermissionRequiredMixin
 from crm.tables import AuditLogTable
 
 
@@ -17,15 +15,13 @@ def dashboard(request):
     return render(request, "crm/dashboard.html")
 
 
-class AuditLogView(PermissionRequiredMixin, SingleTableMixin, FilterView):
+class AuditLogView(PermissionRequiredMixin, ListPageMixin, FilterView):
     """The audit trail for administrators: filter by user, model, action and date."""
 
     permission = "auditlog.view_logentry"
     template_name = "crm/audit_list.html"
     table_class = AuditLogTable
     filterset_class = AuditLogFilter
-    paginator_class = LazyPaginator
-    table_pagination = {"per_page": 50}
 
     def get_queryset(self):
         return access.visible(self.request.user, LogEntry).select_related("actor", "content_type")

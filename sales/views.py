@@ -3,19 +3,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
-from django_tables2.paginators import LazyPaginator
 
-from crm.mixins import PermissionRequiredMixin
+from crm.mixins import ListPageMixin, PermissionRequiredMixin
 from sales import selectors
 from sales.filters import OrderFilter, ProductFilter, StockFilter
 from sales.tables import OrderTable, ProductTable, StockTable
 
 
-class SalesListMixin(SingleTableMixin):
+class SalesListMixin(ListPageMixin):
     http_method_names = ["get", "head", "options"]  # read-only pages
-    paginator_class = LazyPaginator
-    table_pagination = {"per_page": 50}
 
 
 class ProductListView(PermissionRequiredMixin, SalesListMixin, FilterView):

@@ -93,6 +93,32 @@ def world(manager_ann, manager_bob, supervisor_sue):
 # --------------------------------------------------------------------------- orders
 
 
+@pytest.mark.parametrize("persona", ["manager_ann", "supervisor_sue", "admin", "viewer_vic", "superuser_sam"])
+def test_a_deleted_customers_orders_and_name_vanish_from_the_sales_pages(client, world, persona, request):
+    # Deleting hides a customer everywhere: its orders leave the list, the search by its name or
+    # code, and its order page answers 404, for every role, until it is restored.
+    from customers import actions
+
+    actions.delete_customer(actor=request.getfixturevalue("superuser_sam"), customer=world["A"])
+    user = request.getfixturevalue(persona)
+    assert {"SO-A-1", "SO-A-2"}.isdisjoint(listed(get_as(client, user, ORDERS), "order_no"))
+    for query in ("安诚贸易", world["A"].code):
+        response = get_as(client, user, ORDERS, {"customer": query})
+        assert response.status_code == 200 and "安诚贸易" not in text(response), query
+    assert get_as(client, user, order_url("SO-A-1")).status_code == 404
+    actions.restore_customer(actor=request.getfixturevalue("superuser_sam"), customer=world["A"])
+    assert get_as(client, user, order_url("SO-A-1")).status_code == 200
+
+
+@pytest.mark.parametrize("url", [PRODUCTS, STOCK, ORDERS])
+@pytest.mark.parametrize("query", ["per_page=-5", "per_page=100000", "page=99999999999999999999", "page=-1"])
+def test_page_size_and_number_are_bounded(client, world, supervisor_sue, url, query):
+    response = get_as(client, supervisor_sue, f"{url}?{query}")
+    assert response.status_code == 200
+    assert response.context["table"].paginator.per_page == 50
+    assert response.context["table"].page.number == 1
+
+
 def test_manager_sees_only_orders_of_her_own_and_shared_customers(client, world, manager_ann, manager_bob):
     assert listed(get_as(client, manager_ann, ORDERS), "order_no") == {"SO-A-1", "SO-A-2", "SO-C-1"}
     assert listed(get_as(client, manager_bob, ORDERS), "order_no") == {"SO-B-1", "SO-C-1"}
