@@ -53,24 +53,7 @@ class CustomerForm(forms.ModelForm):
         field_classes = {"region": DictionaryChoiceField, "account_manager": ManagerChoiceField}
 
     REQUIRED = ("name", "region", "account_manager", "level", "address", "phone")
-    FIELDSETS = [
-        (_("Basic information"), ["name", "region", "account_manager", "level", "satisfaction", "credit"]),
-        (_("Contact details"), ["address", "postcode", "phone", "fax", "website"]),
-        (
-            _("Registration and finance"),
-            [
-                "uscc",
-                "licence_no",
-                "legal_rep",
-                "registered_capital",
-                "annual_turnover",
-                "bank_name",
-                "bank_account",
-                "local_tax_no",
-                "national_tax_no",
-            ],
-        ),
-    ]
+    FIELDSETS = Customer.FIELDSETS
 
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]

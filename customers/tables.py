@@ -1,6 +1,7 @@
 from urllib.parse import quote
 
 import django_tables2 as tables
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -32,52 +33,50 @@ class CustomerTable(tables.Table):
         empty_text = _("No customers match.")
         template_name = "customers/customer_table.html"
 
-    def render_region(self, value):
-        return value.display_label
+    def cell_renderers(self):
+        """Column name -> a function drawing that column's cell content for a customer. One per
+        column of Meta.fields (checked by body_rows and by a test), in plain Python."""
+        levels = {value: str(label) for value, label in Level.choices}
+        statuses = {value: str(label) for value, label in Customer.Status.choices}
+        url = reverse("customers:detail", kwargs={"code": "CODE"})
 
-    def render_account_manager(self, value):
-        return display_name(value)
+        def link(text):
+            return lambda customer: format_html(
+                '<a href="{}">{}</a>', url.replace("CODE", quote(customer.code)), getattr(customer, text)
+            )
 
-    def render_status(self, record, value):
-        css = "success" if record.status == Customer.Status.ACTIVE else "secondary"
-        return format_html('<span class="badge text-bg-{}">{}</span>', css, value)
+        def status(customer):
+            css = "success" if customer.status == Customer.Status.ACTIVE else "secondary"
+            return format_html('<span class="badge text-bg-{}">{}</span>', css, statuses.get(customer.status, ""))
+
+        return {
+            "code": link("code"),
+            "name": link("name"),
+            "region": lambda customer: customer.region.display_label if customer.region_id else "—",
+            "level": lambda customer: levels.get(customer.level, customer.level),
+            "account_manager": lambda customer: display_name(customer.account_manager),
+            "phone": lambda customer: customer.phone or "—",
+            "status": status,
+            "created_at": lambda customer: timezone.localtime(customer.created_at).date().isoformat(),
+        }
 
     def body_rows(self):
         """This page's rows as HTML, drawn in Python (the template's ``table.tbody`` block).
 
         The list is the page users open most: django-tables2's per-cell rendering cost about
         100 ms for 50 rows and a template loop still about 15 ms; this costs about 1 ms. The cells
-        are the columns above, in the same order; headers, sorting and pagination stay
+        follow the table's columns through cell_renderers; headers, sorting and pagination stay
         django-tables2's.
         """
-        levels = {value: str(label) for value, label in Level.choices}
-        statuses = {value: str(label) for value, label in Customer.Status.choices}
-        url = reverse("customers:detail", kwargs={"code": "CODE"})
-        rows = []
-        for row in self.paginated_rows:
-            customer = row.record
-            manager = customer.account_manager
-            link = url.replace("CODE", quote(customer.code))
-            rows.append(
-                (
-                    link,
-                    customer.code,
-                    link,
-                    customer.name,
-                    customer.region.display_label if customer.region_id else "—",
-                    levels.get(customer.level, customer.level),
-                    display_name(manager),
-                    customer.phone or "—",
-                    "success" if customer.status == Customer.Status.ACTIVE else "secondary",
-                    statuses.get(customer.status, customer.status),
-                    timezone.localtime(customer.created_at).date().isoformat(),
-                )
-            )
+        renderers = self.cell_renderers()
+        names = [column.name for column in self.columns]
+        missing = [name for name in names if name not in renderers]
+        if missing:
+            raise ImproperlyConfigured(f"CustomerTable draws no cell for {', '.join(missing)}")
+        cells = [renderers[name] for name in names]
+        rows = [
+            format_html_join("", "<td>{}</td>", ((cell(row.record),) for cell in cells)) for row in self.paginated_rows
+        ]
         if not rows:
-            return format_html('<tr><td colspan="{}">{}</td></tr>', len(self.columns), self.empty_text)
-        return format_html_join(
-            "\n",
-            '<tr><td><a href="{}">{}</a></td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
-            '<td>{}</td><td><span class="badge text-bg-{}">{}</span></td><td>{}</td></tr>',
-            rows,
-        )
+            return format_html('<tr><td colspan="{}">{}</td></tr>', len(names), self.empty_text)
+        return format_html_join("\n", "<tr>{}</tr>", ((row,) for row in rows))
