@@ -1,5 +1,6 @@
-from import_export import fields, resources
+from import_export import fields, resources, widgets
 
+from crm.spreadsheets import neutralise
 from customers.models import Customer
 
 
@@ -13,3 +14,11 @@ class CustomerResource(resources.ModelResource):
         model = Customer
         fields = ("code", *Customer.EDITABLE_FIELDS, "status", "created_at", "last_order_date")
         export_order = fields
+
+    def export_field(self, field, instance, **kwargs):
+        """Every text cell as plain text: an address typed as ``=HYPERLINK(...)`` must not become a
+        live formula in the CSV or XLSX. Numbers keep their sign (a negative amount is no formula)."""
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(field.widget, widgets.NumberWidget):
+            return value
+        return neutralise(value)
