@@ -4,15 +4,25 @@ Each kind of row has a fixed set of columns (documented in README.md, examples i
 sales/fixtures/). A file is one CSV of one kind, recognised by its name or its header row, or
 an XLSX workbook with one sheet per kind (named like the kinds). Values are parsed here into
 Python values; a bad value becomes a ``RowError`` with the row number the user sees in the file.
+Values are bounded by what the columns of sales/models.py hold, so a row that passes here can be
+written on SQLite and PostgreSQL alike. The file of rejected rows is written here too.
 """
 
 import csv
 import datetime
+import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from crm.spreadsheets import neutralise
+from crm.validators import validate_sane_date
+
+# The largest value of a PositiveIntegerField (``OrderLine.line_no``): PostgreSQL's ``integer``.
+MAX_INTEGER = 2**31 - 1
 
 
 class ImportFileError(Exception):
@@ -35,6 +45,9 @@ def text(value, *, max_length):
     result = "" if value is None else str(value).strip()
     if len(result) > max_length:
         raise BadValue(_("longer than %(max)d characters") % {"max": max_length})
+    if "\x00" in result:
+        # PostgreSQL can't store it (SQLite would, so the two databases would differ).
+        raise BadValue(_("contains a NUL character"))
     return result
 
 
@@ -60,13 +73,16 @@ def decimal(value, *, minimum=None, places=2, digits=14):
         raise BadValue(_("not a number"))
     if minimum is not None and number < minimum:
         raise BadValue(_("must be at least %(minimum)s") % {"minimum": minimum})
+    # Checked before any arithmetic: quantize() fails on a number like 1e999999999. copy_abs()
+    # and comparisons are exact, whatever the exponent.
+    limit = Decimal(10) ** (digits - places)
+    if number.copy_abs() >= limit:
+        largest = limit - Decimal(1).scaleb(-places)
+        raise BadValue(_("too large: at most %(maximum)s") % {"maximum": f"{largest:,}"})
     if number != number.quantize(Decimal(1).scaleb(-places)):
         # Rounding would make amounts differ from the sales system's: refuse instead.
         raise BadValue(_("more than %(places)d decimal places") % {"places": places})
-    number = number.quantize(Decimal(1).scaleb(-places))
-    if len(number.as_tuple().digits) > digits:
-        raise BadValue(_("too large"))
-    return number
+    return number.quantize(Decimal(1).scaleb(-places))
 
 
 def positive_int(value):
@@ -76,10 +92,12 @@ def positive_int(value):
         raise BadValue(_("not a whole number")) from None
     if number < 1:
         raise BadValue(_("must be at least %(minimum)s") % {"minimum": 1})
+    if number > MAX_INTEGER:
+        raise BadValue(_("too large: at most %(maximum)s") % {"maximum": f"{MAX_INTEGER:,}"})
     return number
 
 
-def date(value):
+def _parse_date(value):
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -91,6 +109,15 @@ def date(value):
         except ValueError:
             continue
     raise BadValue(_("not a date (use YYYY-MM-DD)"))
+
+
+def date(value):
+    day = _parse_date(value)
+    try:
+        validate_sane_date(day)
+    except ValidationError as error:
+        raise BadValue(error.messages[0]) from None
+    return day
 
 
 ORDER_STATUSES = {"unpaid": "unpaid", "未回款": "unpaid", "paid": "paid", "已回款": "paid"}
@@ -189,7 +216,8 @@ def _check_header(kind, header, source):
 
 @dataclass
 class Sheet:
-    """One kind of rows from a file: ``rows()`` yields (row number, {column: raw value})."""
+    """One kind of rows from a file: ``rows()`` yields (row number, {column: raw value}), or (row
+    number, ``RowError``) for a row that can't be read at all (the last one yielded)."""
 
     kind: Kind
     source: str
@@ -198,6 +226,9 @@ class Sheet:
 
     def rows(self):
         for number, values in self._rows:
+            if isinstance(values, RowError):
+                yield number, values
+                continue
             if not any(value not in (None, "") for value in values):
                 continue  # blank line
             yield number, dict(zip(self.header, values, strict=False))
@@ -205,6 +236,20 @@ class Sheet:
 
 def _normalise_header(cells):
     return [str(cell or "").strip().lower().lstrip("\ufeff") for cell in cells]
+
+
+def _unreadable_row(number):
+    """The row the reader stopped at, for the errors file: the reader can't go on past it."""
+    return RowError(
+        number,
+        "",
+        "",
+        _(
+            "this row can't be read as CSV: a value is longer than %(limit)s characters, or a "
+            "quotation mark is left open; the rows after it were not read"
+        )
+        % {"limit": f"{csv.field_size_limit():,}"},
+    )
 
 
 def _csv_rows(path):
@@ -219,6 +264,38 @@ def _csv_rows(path):
             raise ImportFileError(
                 _("%(source)s is not UTF-8 text (after row %(row)d)") % {"source": path.name, "row": number}
             ) from None
+        except csv.Error:
+            # The csv module's limit on one value (131,072 characters), usually reached by a
+            # quotation mark that is never closed. The reader can't resume in the middle of it.
+            yield number + 1, _unreadable_row(number + 1)
+
+
+def _xlsx_rows(iterator, source):
+    number = 1
+    try:
+        for number, values in enumerate(iterator, start=2):  # noqa: B007 (read after the loop)
+            yield number, list(values)
+    except Exception:  # openpyxl raises many kinds for a damaged sheet
+        raise ImportFileError(
+            _("%(source)s is not a readable XLSX workbook (after row %(row)d)") % {"source": source, "row": number}
+        ) from None
+
+
+def check_file(path):
+    """Refuse, before anything is written, a file that isn't there, isn't a regular file, can't be
+    read, or whose header names no kind of rows. Raises ``ImportFileError``."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(_("%(source)s: no such file") % {"source": path})
+    if not path.is_file():
+        raise ImportFileError(_("%(source)s is not a regular file") % {"source": path})
+    try:
+        path.open("rb").close()
+    except OSError as error:
+        raise ImportFileError(
+            _("%(source)s can't be read: %(reason)s") % {"source": path, "reason": error.strerror}
+        ) from None
+    open_sheets(path)
 
 
 def open_sheets(path):
@@ -233,6 +310,10 @@ def open_sheets(path):
                 raise ImportFileError(_("%(source)s is empty") % {"source": path.name}) from None
             except UnicodeDecodeError:
                 raise ImportFileError(_("%(source)s is not UTF-8 text") % {"source": path.name}) from None
+            except csv.Error:
+                raise ImportFileError(
+                    _("%(source)s: the header row can't be read as CSV") % {"source": path.name}
+                ) from None
         kind = _kind_for(path.stem, header)
         _check_header(kind, header, path.name)
         return [Sheet(kind, path.name, header, _csv_rows(path))]
@@ -245,22 +326,31 @@ def open_sheets(path):
             raise ImportFileError(_("%(source)s is not a readable XLSX workbook") % {"source": path.name}) from exc
         sheets = []
         for worksheet in workbook.worksheets:
+            source = f"{path.name}:{worksheet.title}"
             iterator = worksheet.iter_rows(values_only=True)
             try:
                 header = _normalise_header(next(iterator))
             except StopIteration:
                 continue
-            source = f"{path.name}:{worksheet.title}"
+            except Exception:  # openpyxl raises many kinds for a damaged sheet
+                raise ImportFileError(_("%(source)s is not a readable XLSX workbook") % {"source": source}) from None
             kind = _kind_for(worksheet.title, header)
             _check_header(kind, header, source)
-            rows = ((number, list(values)) for number, values in enumerate(iterator, start=2))
-            sheets.append(Sheet(kind, source, header, rows))
+            sheets.append(Sheet(kind, source, header, _xlsx_rows(iterator, source)))
         return sorted(sheets, key=lambda sheet: KIND_ORDER.index(sheet.kind.name))
     raise ImportFileError(_("%(source)s is neither a .csv nor an .xlsx file") % {"source": path.name})
 
 
+def _shown(value):
+    """A raw value as the errors file shows it: cut short, a NUL made visible."""
+    return "" if value is None else str(value)[:100].replace("\x00", "\\x00")
+
+
 def parse_row(kind, number, raw, errors):
     """The row's values parsed by the kind's parsers; bad ones are added to ``errors``."""
+    if isinstance(raw, RowError):
+        errors.append(raw)
+        return None
     values = {}
     ok = True
     for column, parser in kind.columns.items():
@@ -268,6 +358,35 @@ def parse_row(kind, number, raw, errors):
         try:
             values[column] = parser(value)
         except BadValue as problem:
-            errors.append(RowError(number, column, "" if value is None else str(value)[:100], str(problem)))
+            errors.append(RowError(number, column, _shown(value), str(problem)))
             ok = False
     return values if ok else None
+
+
+def check_errors_path(path, *, inputs):
+    """Refuse an ``--errors`` path the list of bad rows could not be written to, before anything
+    is imported. Raises ``ImportFileError``."""
+    path = Path(path)
+    if path.is_dir():
+        raise ImportFileError(_("--errors %(path)s is a folder: give a file name") % {"path": path})
+    if not path.parent.is_dir():
+        raise ImportFileError(
+            _("--errors %(path)s: the folder %(folder)s doesn't exist") % {"path": path, "folder": path.parent}
+        )
+    if any(path.resolve() == Path(source).resolve() for source in inputs):
+        raise ImportFileError(_("--errors %(path)s is one of the files to import") % {"path": path})
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise ImportFileError(_("--errors %(path)s can't be written") % {"path": path})
+
+
+def write_errors(path, errors):
+    """Write the rejected rows as CSV (row, column, value, reason); raises ``OSError``.
+
+    Values come from the imported file and may start like a formula (``=HYPERLINK(...)``): they are
+    neutralised so a spreadsheet shows them as text.
+    """
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "column", "value", "reason"])  # fixed names, like the import's columns
+        for error in errors:
+            writer.writerow([neutralise(cell) for cell in (error.row, error.column, error.value, error.reason)])

@@ -7,6 +7,8 @@ into tmp_path with the code of a customer it made through the customers actions.
 import csv
 import datetime
 import io
+import os
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -217,12 +219,88 @@ def test_a_utf8_csv_with_a_byte_order_mark_imports(files, tmp_path):
     assert Product.objects.get(code="P-1001").name == "工业级路由器"
 
 
-def test_each_file_of_one_command_is_written_or_refused_on_its_own(files):
-    rewrite(files["stock"], lambda rows: rows[2].__setitem__(2, "P-9999"))
-    message, out, _err = run_rejected(files["products"], files["stock"])
+# --------------------------------------------------------------------------- several files: all or nothing
+
+
+def test_a_bad_later_file_leaves_the_files_before_it_unwritten(files):
+    # Issue 8: products.csv and orders.csv used to stay committed when order_lines.csv was bad.
+    system_actor()
+    rewrite(files["order_lines"], _set(3, "product_code", "P-9999"))
+    before = state()
+    message, out, err = run_rejected(*files.values())
+    assert message == "rejected: order_lines.csv"
+    assert state() == before  # no product, stock, order, line, last order date or audit row
+    assert "products.csv: 3 rows, 3 new" in out  # each file was checked against the ones before it
+    assert "nothing of products.csv, stock.csv, orders.csv, order_lines.csv was written" in err
+    assert "written:" not in out
+
+
+def test_the_files_after_a_rejected_file_are_not_checked_and_are_named(files):
+    rewrite(files["stock"], _set(2, "quantity", "many"))
+    before = state()
+    message, out, err = run_rejected(*files.values())
     assert message == "rejected: stock.csv"
-    assert Product.objects.count() == 3
-    assert Stock.objects.count() == 0
+    assert state() == before
+    assert "orders.csv:" not in out
+    assert "not checked, as they come after the rejected file: orders.csv, order_lines.csv" in err
+
+
+def test_a_missing_later_file_is_refused_before_anything_is_written(files, tmp_path):
+    system_actor()
+    before = state()
+    message, out, _err = run_rejected(files["products"], files["orders"], tmp_path / "missing.csv")
+    assert message == f"{tmp_path / 'missing.csv'}: no such file"
+    assert state() == before
+    assert out == ""  # refused before the first file was read
+
+
+def test_a_later_file_of_no_known_kind_is_refused_before_anything_is_written(files, tmp_path):
+    before = state()
+    unknown = write_csv(tmp_path / "export.csv", ["a", "b"], [["1", "2"]])
+    message, out, _err = run_rejected(files["products"], unknown)
+    assert "Can't tell what export" in message
+    assert state() == before
+    assert out == ""
+
+
+def _folder(path):
+    path.mkdir()
+    return path
+
+
+def _named_pipe(path):
+    os.mkfifo(path)
+    return path
+
+
+NOT_REGULAR = {"folder": _folder, "named pipe": _named_pipe}
+
+
+@pytest.mark.parametrize("case", NOT_REGULAR)
+def test_a_path_that_is_not_a_regular_file_is_refused_before_anything_is_written(files, tmp_path, case):
+    # Reading a folder raised IsADirectoryError; a named pipe would block the command forever.
+    before = state()
+    path = NOT_REGULAR[case](tmp_path / "orders-extra.csv")
+    message, out, _err = run_rejected(files["products"], path)
+    assert message == f"{path} is not a regular file"
+    assert state() == before
+    assert out == ""
+
+
+def test_a_dry_run_of_several_new_files_checks_each_against_the_ones_before_it(files):
+    # The order lines name orders and products that only the earlier files of the run bring.
+    system_actor()
+    before = state()
+    out, _err = run(*files.values(), dry_run=True)
+    assert state() == before
+    assert "order_lines.csv: 3 rows, 3 new, 0 changed, 0 unchanged" in out
+    assert "dry run: nothing was written" in out
+
+
+def test_several_good_files_are_written_together(files, customer):
+    out, _err = run(*files.values())
+    assert_example_data(customer)
+    assert out.endswith("written: products.csv, stock.csv, orders.csv, order_lines.csv\n")
 
 
 # --------------------------------------------------------------------------- idempotence
@@ -378,6 +456,64 @@ BAD_ROWS = {
         "longer than 200 characters",
     ),
     "missing required value": ("products", [], _set(3, "name", "  "), 3, "name", "required"),
+    # Values the columns can't hold (issue 8): each raised a traceback or was written as given.
+    "value over the csv module's limit": (
+        "products",
+        [],
+        _set(3, "memo", "长" * 131_073),
+        3,
+        "",
+        "longer than 131,072 characters",
+    ),
+    "price with a huge exponent": ("products", [], _set(2, "price", "1e999999999"), 2, "price", "too large"),
+    "price of 29 digits": ("products", [], _set(2, "price", "1" * 29), 2, "price", "too large"),
+    "price over the column": ("products", [], _set(4, "price", "1000000000000"), 4, "price", "too large"),
+    "stock quantity over the column": (
+        "stock",
+        ["products"],
+        _set(2, "quantity", "1e12"),
+        2,
+        "quantity",
+        "at most 999,999,999,999.99",
+    ),
+    "line quantity with a huge exponent": (
+        "order_lines",
+        ["products", "orders"],
+        _set(3, "quantity", "9E+999999"),
+        3,
+        "quantity",
+        "too large",
+    ),
+    "unit price over the column": (
+        "order_lines",
+        ["products", "orders"],
+        _set(2, "unit_price", "-1e999999999"),
+        2,
+        "unit_price",
+        "at least",
+    ),
+    "line number over the integer column": (
+        "order_lines",
+        ["products", "orders"],
+        _set(2, "line_no", str(2**31)),
+        2,
+        "line_no",
+        "at most 2,147,483,647",
+    ),
+    "line number of 5000 digits": (
+        "order_lines",
+        ["products", "orders"],
+        _set(2, "line_no", "9" * 5000),
+        2,
+        "line_no",
+        "not a whole number",
+    ),
+    "NUL in a name": ("products", [], _set(3, "name", "千兆\x00交换机"), 3, "name", "NUL"),
+    "NUL in an order number": ("orders", ["products"], _set(2, "order_no", "SO-2026\x000001"), 2, "order_no", "NUL"),
+    "order date 0001-01-01": ("orders", ["products"], _set(2, "order_date", "0001-01-01"), 2, "order_date", "between"),
+    "order date 9999-12-31": ("orders", ["products"], _set(3, "order_date", "9999-12-31"), 3, "order_date", "between"),
+    "order date 1899-12-31": ("orders", ["products"], _set(2, "order_date", "18991231"), 2, "order_date", "between"),
+    "order date 2101-01-01": ("orders", ["products"], _set(3, "order_date", "2101/01/01"), 3, "order_date", "between"),
 }
 
 
@@ -454,6 +590,115 @@ def test_progress_is_reported_as_each_batch_of_a_large_file_is_read(tmp_path):
     )
     assert seen == [("products.csv", 2000), ("products.csv", 4000), ("products.csv", 4500)]
     assert result.written and Product.objects.count() == 4500
+
+
+def test_the_largest_values_the_columns_hold_are_accepted(files, customer):
+    rewrite(files["products"], _set(2, "price", "999999999999.99"))
+    rewrite(files["orders"], _set(2, "order_date", "1900-01-01"))
+    rewrite(files["orders"], _set(3, "order_date", "2100-12-31"))
+    rewrite(files["order_lines"], _set(4, "line_no", str(2**31 - 1)))
+    rewrite(files["order_lines"], _set(4, "quantity", "999999999999.99"))
+    run(*files.values())
+    assert Product.objects.get(code="P-1001").price == Decimal("999999999999.99")
+    assert sorted(Order.objects.values_list("order_date", flat=True)) == [
+        datetime.date(1900, 1, 1),
+        datetime.date(2100, 12, 31),
+    ]
+    line = OrderLine.objects.get(line_no=2**31 - 1)
+    assert line.quantity == Decimal("999999999999.99")
+    customer.refresh_from_db()
+    assert customer.last_order_date == datetime.date(2100, 12, 31)
+
+
+def test_values_a_workbook_holds_natively_are_bounded_like_text(tmp_path, customer):
+    sheets = example_sheets(customer)
+    sheets["products"][2][5] = 1e300  # a float, not text
+    sheets["order_lines"][1][1] = 2**40  # an integer
+    path = workbook(tmp_path / "sales.xlsx", sheets)
+    before = state()
+    message, _out, _err = run_rejected(path)
+    assert message == "rejected: sales.xlsx"
+    assert state() == before
+    with path.with_name("sales.xlsx.errors.csv").open(encoding="utf-8-sig", newline="") as handle:
+        errors = [(e["row"], e["column"], e["reason"]) for e in csv.DictReader(handle)]
+    assert errors[0] == ("3", "price", "too large: at most 999,999,999,999.99")
+    assert ("2", "line_no", "too large: at most 2,147,483,647") in errors
+
+
+def test_a_workbook_date_and_line_number_out_of_range_are_listed(tmp_path, customer):
+    sheets = example_sheets(customer)
+    # A date cell before 1900 reads back as a time (Excel's days start in 1900): 2101 stands in.
+    sheets["orders"][2][2] = datetime.date(2101, 1, 1)
+    sheets["order_lines"][1][1] = 2**40
+    path = workbook(tmp_path / "sales.xlsx", sheets)
+    before = state()
+    run_rejected(path)
+    assert state() == before
+    header, *reasons = read_rows(path.with_name("sales.xlsx.errors.csv"))
+    assert [row[:3] for row in reasons] == [
+        ["3", "order_date", "2101-01-01 00:00:00"],
+        ["2", "line_no", str(2**40)],
+        ["4", "order_no", "SO-2026-0002"],  # its order was refused
+    ]
+    assert reasons[0][3] == "Enter a date between 1900-01-01 and 2100-12-31."
+    assert reasons[1][3] == "too large: at most 2,147,483,647"
+
+
+# --------------------------------------------------------------------------- the errors file
+
+
+def test_errors_pointing_at_a_folder_is_refused_in_one_line_before_anything_is_written(files, tmp_path):
+    rewrite(files["stock"], _set(2, "quantity", "many"))
+    before = state()
+    message, out, _err = run_rejected(files["products"], files["stock"], errors=str(tmp_path))
+    assert message == f"--errors {tmp_path} is a folder: give a file name"
+    assert state() == before
+    assert out == ""
+
+
+def test_errors_in_a_folder_that_does_not_exist_is_refused_before_anything_is_written(files, tmp_path):
+    before = state()
+    target = tmp_path / "no-such-folder" / "errors.csv"
+    message, _out, _err = run_rejected(files["products"], errors=str(target))
+    assert message == f"--errors {target}: the folder {target.parent} doesn't exist"
+    assert state() == before
+
+
+def test_errors_naming_a_file_to_import_is_refused_so_it_is_not_overwritten(files):
+    text = files["products"].read_text(encoding="utf-8")
+    message, _out, _err = run_rejected(files["products"], errors=str(files["products"]))
+    assert message == f"--errors {files['products']} is one of the files to import"
+    assert files["products"].read_text(encoding="utf-8") == text
+    assert Product.objects.count() == 0
+
+
+def test_a_default_errors_path_that_cannot_be_written_is_one_line_and_nothing_is_written(files):
+    rewrite(files["products"], _set(2, "price", "n/a"))
+    files["products"].with_name("products.csv.errors.csv").mkdir()
+    before = state()
+    message, _out, err = run_rejected(files["products"])
+    assert message.startswith("rejected: products.csv; the bad rows could not be written to ")
+    assert "\n" not in message
+    assert state() == before
+    assert "row 2, price = 'n/a'" in err  # the first bad rows are still shown
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+
+
+def test_values_that_start_like_a_formula_are_written_as_text_in_the_errors_file(files):
+    run(files["products"])
+
+    def formulas(rows):
+        for number, value in enumerate(FORMULAS):
+            rows.append([f"SO-9{number:03d}", rows[1][1], value, "", "paid"])
+
+    rewrite(files["orders"], formulas)
+    run_rejected(files["orders"])
+    with files["orders"].with_name("orders.csv.errors.csv").open(encoding="utf-8-sig", newline="") as handle:
+        listed = [(row["row"], row["column"], row["value"]) for row in csv.DictReader(handle)]
+    # Row numbers stay numbers; each value is the text as typed, after a quote.
+    assert listed == [(str(number), "order_date", "'" + value) for number, value in enumerate(FORMULAS, start=4)]
 
 
 # --------------------------------------------------------------------------- dry run
@@ -604,6 +849,29 @@ def test_an_unreadable_file_is_refused_with_a_one_line_message(tmp_path, case):
     message, _out, _err = run_rejected(make(tmp_path))
     assert expected in message
     assert "\n" not in message
+
+
+def test_a_workbook_damaged_after_its_header_is_refused_in_one_line_and_nothing_is_written(files, tmp_path):
+    # A number cell holding letters: openpyxl raised ValueError from the middle of the import.
+    sheets = {
+        "stock": [
+            ["warehouse", "location", "product_code", "quantity", "memo"],
+            ["北京一号库", "A-01-01", "P-1001", 12345, ""],
+        ]
+    }
+    path = workbook(tmp_path / "stock.xlsx", sheets)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v>12345</v>", b"<v>abc</v>")
+            target.writestr(item, data)
+    system_actor()
+    before = state()
+    message, _out, _err = run_rejected(files["products"], damaged)
+    assert message == "damaged.xlsx:stock is not a readable XLSX workbook (after row 1)"
+    assert state() == before  # products.csv, read first, is not written either
 
 
 def test_a_csv_that_is_not_utf8_is_refused_with_a_one_line_message(files, customer):
