@@ -1,6 +1,8 @@
-"""Rules on input that every app shares: the range of dates the product accepts."""
+"""Rules on input that every app shares: the range of dates the product accepts and what one line
+of free text (a name, an address, a summary) may hold."""
 
 import datetime
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -20,3 +22,67 @@ def validate_sane_date(value):
             code="date_out_of_range",
             params={"start": MIN_DATE.isoformat(), "end": MAX_DATE.isoformat()},
         )
+
+
+# Text: what a one-line field (a name, an address, a summary) may hold.
+#
+# Bidi embeddings, overrides and isolates make text display in another order than it is stored
+# (a name shown as "...有限公司" can hold something else) and leak their direction into the text
+# around them in lists and exports; nobody types them into a Chinese business record on purpose.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+# Characters that show nothing although Unicode files them as letters or marks: Hangul fillers,
+# the braille blank, the combining grapheme joiner, Khmer inherent vowels and variation selectors.
+_BLANK_LOOKALIKES = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+# Controls (Cc), format characters (Cf: zero-width space and joiners, soft hyphen, BOM, direction
+# marks, tag characters), separators and spaces of every width (Zs, Zl, Zp).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def is_invisible(char):
+    """True for a character that shows nothing on its own (a space, a zero-width or control one)."""
+    return char in _BLANK_LOOKALIKES or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+def strip_invisible(text):
+    """``text`` without the invisible characters at its ends (inside it they are kept: joiners
+    belong inside some scripts' words)."""
+    start, end = 0, len(text)
+    while start < end and is_invisible(text[start]):
+        start += 1
+    while end > start and is_invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def validate_single_line(value):
+    """Refuse control characters (C0 and C1, tab and line breaks included) and bidi controls
+    anywhere in one line of text; the message names the first one found."""
+    for char in value:
+        if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+            raise ValidationError(
+                _("Remove the invisible control character %(char)s from this text."),
+                code="control_character",
+                params={"char": f"U+{ord(char):04X}"},
+            )
+
+
+def validate_visible(value):
+    """Refuse text made only of invisible characters (an empty text is left to ``required``)."""
+    if value and not strip_invisible(value):
+        raise ValidationError(
+            _("Enter some visible characters: this text is made only of invisible characters."),
+            code="invisible",
+        )
+
+
+def clean_single_line(value):
+    """One line of text as it is stored: checked by ``validate_single_line`` and
+    ``validate_visible``, then stripped of invisible characters at its ends."""
+    validate_single_line(value)
+    validate_visible(value)
+    return strip_invisible(value)
