@@ -8,9 +8,11 @@ view-only to them (else they could reset a superuser's password and become one).
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import SingleLineField, SingleLineMixin
 from crm.guards import superuser_only_permission_ids
 from crm.models import DictionaryEntry
 
@@ -38,8 +40,34 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
+class SingleLineUsernameField(SingleLineMixin, UsernameField):
+    """A username without control, bidi or only-invisible characters (crm.validators), with a
+    message saying which, before Django's own username rule."""
+
+
+# Names of people show in every list and history: they follow the one-line text rule
+# (crm.forms.SingleLineField); the admin passes Meta.field_classes on to its own form fields.
+USER_NAME_FIELDS = {
+    "username": SingleLineUsernameField,
+    "first_name": SingleLineField,
+    "last_name": SingleLineField,
+}
+
+
+class CrmUserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        field_classes = USER_NAME_FIELDS
+
+
+class CrmUserChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        field_classes = USER_NAME_FIELDS
+
+
 @admin.register(User)
 class CrmUserAdmin(GrantablePermissionsMixin, UserAdmin):
+    form = CrmUserChangeForm
+    add_form = CrmUserCreationForm
     permission_fields = ("user_permissions",)
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")

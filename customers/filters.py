@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.dictionary import active_entries
+from crm.forms import SaneDateFilter
 from crm.mixins import request_scope_parts
 from crm.models import DictionaryEntry
 from crm.widgets import FastSelect
@@ -42,12 +43,12 @@ class CustomerFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"), widget=FastSelect)
     account_manager = ManagerChoiceFilter(queryset=_managers, label=_("Account manager"), widget=FastSelect)
     status = django_filters.ChoiceFilter(choices=Customer.Status.choices, label=_("Status"), widget=FastSelect)
-    created_from = django_filters.DateFilter(
+    created_from = SaneDateFilter(
         method="entered_from",
         label=_("Entered from"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    created_to = django_filters.DateFilter(
+    created_to = SaneDateFilter(
         method="entered_to",
         label=_("Entered to"),
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import access
 from crm.dictionary import active_entries
+from crm.forms import safe_formfield
 from crm.models import DictionaryEntry
 from customers import selectors
 from customers.models import Activity, Contact, Customer
@@ -42,7 +43,9 @@ class ManagerChoiceField(forms.ModelChoiceField):
 
 class CustomerForm(forms.ModelForm):
     """The customer edit form. Besides field validation it looks for likely duplicates and a
-    USCC whose check digit fails; both are shown as warnings the user must confirm."""
+    USCC whose check digit fails; both are shown as warnings the user must confirm. Every one-line
+    text field refuses control and bidi characters and text of only invisible ones
+    (crm.forms.safe_formfield)."""
 
     website = forms.URLField(label=_("website"), required=False, max_length=200, assume_scheme="https")
     confirm = forms.BooleanField(label=_("I have checked the warnings above; save anyway"), required=False)
@@ -50,6 +53,7 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = list(Customer.EDITABLE_FIELDS)
+        formfield_callback = safe_formfield
         field_classes = {"region": DictionaryChoiceField, "account_manager": ManagerChoiceField}
 
     REQUIRED = ("name", "region", "account_manager", "level", "address", "phone")
@@ -135,13 +139,17 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "gender", "position", "office_phone", "mobile", "email", "is_primary", "memo"]
+        formfield_callback = safe_formfield
         widgets = {"memo": forms.Textarea(attrs={"rows": 3})}
 
 
 class ActivityForm(forms.ModelForm):
+    """An activity; its time and follow-up date must lie within 1900-2100 (crm.forms.safe_formfield)."""
+
     class Meta:
         model = Activity
         fields = ["occurred_at", "place", "title", "detail", "remark", "next_follow_up"]
+        formfield_callback = safe_formfield
         widgets = {
             "occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "next_follow_up": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

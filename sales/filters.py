@@ -3,11 +3,12 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import SaneDateFilter
 from sales.models import Order, Product, Stock
 
 
 def _date(label, lookup):
-    return django_filters.DateFilter(
+    return SaneDateFilter(
         field_name="order_date", lookup_expr=lookup, label=label, widget=forms.DateInput(attrs={"type": "date"})
     )
 
