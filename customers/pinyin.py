@@ -5,11 +5,14 @@ pypinyin reads a character the way it is most often read, which is wrong for sev
 company names keep pypinyin's reading first and add the surname reading as a second variant,
 since 单县 (a place) and 曾记 (a family business) both occur. Variants are joined with a space,
 so a substring search finds either and sorting follows the first.
+
+The keys are cut to fit their columns: a name of 67 x 庄 has 402 letters of pinyin.
 """
 
 import re
 import unicodedata
 
+from django.apps import apps
 from pypinyin import lazy_pinyin
 
 SURNAME_READINGS = {
@@ -67,13 +70,44 @@ def _surname_split(name):
     return None, name
 
 
-def pinyin_keys(name, *, person=False):
-    """(full pinyin, initials) of ``name``, each possibly two space-separated variants."""
+def column_length(model, field_name):
+    """The ``max_length`` of ``model``'s column (``model``: a class or an "app.Model" label)."""
+    if isinstance(model, str):
+        model = apps.get_model(model)
+    return model._meta.get_field(field_name).max_length
+
+
+def fit_variants(variants, max_length):
+    """``variants`` joined with spaces, within ``max_length`` characters.
+
+    Variants that don't fit together are each cut to an equal share: they differ only in their
+    first syllables (the surname), so each keeps its start for prefix search and sorting, and a
+    long name's tail goes from both.
+    """
+    joined = " ".join(variants)
+    if max_length is None or len(joined) <= max_length:
+        return joined
+    share = (max_length - (len(variants) - 1)) // len(variants)
+    return " ".join(variant[:share] for variant in variants)
+
+
+def pinyin_keys(name, *, person=False, max_lengths=None):
+    """(full pinyin, initials) of ``name``, each possibly two space-separated variants.
+
+    ``max_lengths``: (pinyin, initials) column lengths the keys are cut to fit; by default those of
+    Customer.name_pinyin and Customer.name_initials.
+    """
+    if max_lengths is None:
+        max_lengths = (
+            column_length("customers.Customer", "name_pinyin"),
+            column_length("customers.Customer", "name_initials"),
+        )
+    full_max, initials_max = max_lengths
     name = (name or "").strip()
     default_full, default_initials = _keys(_syllables(name))
     surname, rest = _surname_split(name)
     if surname is None:
-        return default_full, default_initials
+        return fit_variants([default_full], full_max), fit_variants([default_initials], initials_max)
     # Two-character surnames read as two syllables for the initials (尉迟 -> yc).
     surname_full, surname_initials = _keys(_surname_syllables(surname) + _syllables(rest))
     if person:
@@ -82,7 +116,7 @@ def pinyin_keys(name, *, person=False):
         variants = [(default_full, default_initials), (surname_full, surname_initials)]
     fulls = list(dict.fromkeys(v[0] for v in variants))
     initials = list(dict.fromkeys(v[1] for v in variants))
-    return " ".join(fulls), " ".join(initials)
+    return fit_variants(fulls, full_max), fit_variants(initials, initials_max)
 
 
 _TWO_SYLLABLE = {"moqi": ["mo", "qi"], "yuchi": ["yu", "chi"], "zhangsun": ["zhang", "sun"]}

@@ -24,10 +24,18 @@ _CODE = re.compile(r"^KH\d{0,12}$")
 
 
 def name_bigrams(name):
-    """' 北京 京鑫 鑫达 ' for 北京鑫达: each pair of adjacent characters, space-delimited."""
+    """' 北京 京鑫 鑫达 ' for 北京鑫达: each pair of adjacent characters, space-delimited.
+
+    At most as many pairs as a name has characters (its column's max_length): NFKC spells some
+    compatibility characters out (㍿ is 株式会社, ﷺ eighteen letters), which would otherwise let a
+    full-length name grow its key (and GIN index entries) many times over.
+    """
+    from django.apps import apps
+
+    limit = apps.get_model("customers", "Customer")._meta.get_field("name").max_length
     text = unicodedata.normalize("NFKC", name or "").lower()
     pairs = dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1) if " " not in text[i : i + 2])
-    return " ".join(pairs)
+    return " ".join(list(pairs)[:limit])
 
 
 class BigramContains(models.Lookup):
