@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from crm.models import DictionaryEntry
-from customers.search import BigramsField
+from customers.fields import BigramsField
 from customers.validators import validate_phone, validate_postcode
 
 

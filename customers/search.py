@@ -16,8 +16,10 @@ import json
 import re
 import unicodedata
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import F, Q
+
+from customers.fields import BigramsField, NameHasCharacter  # noqa: F401  (0001 names customers.search.BigramsField)
 
 _LATIN_KEY = re.compile(r"^[a-z0-9]+$")
 _CODE = re.compile(r"^KH\d{0,12}$")
@@ -38,43 +40,16 @@ def name_bigrams(name):
     return " ".join(list(pairs)[:limit])
 
 
-class BigramContains(models.Lookup):
-    """``name_bigrams__has_bigram="鑫达"``: the stored bigram list contains this bigram."""
-
-    lookup_name = "has_bigram"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"string_to_array({lhs}, ' ') @> ARRAY[{rhs}]::text[]", [*lhs_params, *rhs_params]
-        return f"(' ' || {lhs} || ' ') LIKE ('%% ' || {rhs} || ' %%')", [*lhs_params, *rhs_params]
-
-
-class NameHasCharacter(models.Lookup):
-    """PostgreSQL: ``NameHasCharacter(F("name"), "鑫")``, the name contains this one character.
-
-    Served by the GIN index on the array of the name's characters (customer_name_chars); used
-    as an expression, not registered on a field.
-    """
-
-    lookup_name = "has_character"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"string_to_array({lhs}, NULL) @> ARRAY[{rhs}]::text[]", [*lhs_params, *rhs_params]
-
-
-class BigramsField(models.TextField):
-    """Space-delimited character bigrams of a name, searchable with ``__has_bigram``."""
-
-
-BigramsField.register_lookup(BigramContains)
-
-
 def customer_search_q(text):
-    """The condition for the search box; an empty query matches everything.
+    """The search box's condition for ``text`` as the database should run it (see plan_search);
+    an empty query matches everything."""
+    return plan_search(*search_condition(text))
+
+
+def search_condition(text):
+    """(condition, anchor) for the search box's ``text``, without touching the database: the
+    condition the rows must match, and a redundant pinyin range that helps an index walk
+    (``Q()`` if none).
 
     One or two letters (``bj``, ``sh``, ``3m``) match the start of the initials or of the pinyin;
     they are anchored to the pinyin's first letter, so sorting by pinyin starts where the matches
@@ -83,12 +58,12 @@ def customer_search_q(text):
     """
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
-        return Q()
+        return Q(), Q()
     text = text[:100]
     upper = text.upper()
     key = re.sub(r"\s+", "", text).lower()
     latin = bool(_LATIN_KEY.match(key))
-    postgres = connection.vendor == "postgresql"
+    postgres = connection.vendor == "postgresql"  # which lookups the database's indexes serve
     code = Q(code__startswith=upper) if _CODE.match(upper) else None
     anchor = Q()
     if latin and len(key) <= 2:
@@ -107,9 +82,16 @@ def customer_search_q(text):
             condition |= Q(name_pinyin__contains=key) | Q(name_initials__contains=key)
     if code is not None:
         condition = code | condition
-    if postgres and _expected_rows(condition) <= SEARCH_FIRST_ROWS:
+    return condition, anchor
+
+
+def plan_search(condition, anchor=None):
+    """``condition`` in the shape the database runs best: on PostgreSQL, a search the planner
+    expects to be selective (one EXPLAIN, no rows read) runs "search first"; otherwise the anchor
+    is added for an index walk."""
+    if condition and connection.vendor == "postgresql" and _expected_rows(condition) <= SEARCH_FIRST_ROWS:
         return _search_first(condition)
-    return anchor & condition
+    return (anchor or Q()) & condition
 
 
 # PostgreSQL: a search expected to match at most this many customers is run "search first".

@@ -39,7 +39,8 @@ def test_a_database_migrated_with_the_first_0002_is_brought_up_to_date():
         cursor.execute("DROP INDEX customer_name_chars")
         cursor.execute("CREATE INDEX customer_code_prefix ON customers_customer (code varchar_pattern_ops)")
         cursor.execute(
-            "CREATE INDEX customer_created_day ON customers_customer (((created_at AT TIME ZONE 'Asia/Shanghai')::date))"
+            "CREATE INDEX customer_created_day ON customers_customer "
+            "(((created_at AT TIME ZONE 'Asia/Shanghai')::date))"
         )
         cursor.execute("ALTER TABLE customers_customer ALTER COLUMN name SET STATISTICS -1")
     _reconcile()
