@@ -1,16 +1,21 @@
-"""The audit trail: what auditlog records, login events, and the actor of commands.
+"""The audit trail: what auditlog records, login events, and who each row names as its actor.
 
 Every business model is registered here, in one visible place, as its app arrives.
 """
 
 import contextlib
+import functools
+from contextvars import ContextVar
+from dataclasses import dataclass
 
-from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
@@ -96,6 +101,62 @@ def register_models():
         auditlog.register(apps.get_model(label), **options)
 
 
+# --- who acts -----------------------------------------------------------------------------------
+#
+# Every audit row names its actor. An action is given its actor and writes its rows under it, in a
+# request or not (a command, a test). auditlog's set_actor() doesn't serve for this: it replaces
+# the middleware's context and never puts it back, so in a request the rows written after it lose
+# their actor and address (and the middleware's signal receiver stays connected), and it records
+# remote_addr=None over the request's address. acting_as() nests, and names the actor in our own
+# pre_save receiver (below).
+
+
+@dataclass(frozen=True)
+class _Acting:
+    actor: object
+    remote_addr: str | None
+
+
+_acting = ContextVar("crm_audit_acting", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(actor, *, remote_addr=None):
+    """Audit rows written in this block name ``actor`` and the client address ``remote_addr``.
+
+    A row given its actor explicitly keeps it. Blocks nest: the innermost actor wins and the outer
+    one is back when the block ends; ``None`` (actor or address) keeps the outer block's. In a
+    request, auditlog's middleware still records the request's address.
+    """
+    outer = _acting.get()
+    if outer is not None:
+        actor = outer.actor if actor is None else actor
+        remote_addr = remote_addr or outer.remote_addr
+    token = _acting.set(_Acting(actor, remote_addr))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+def audited_action(function):
+    """Make ``function`` an action: one transaction, whose audit rows name the ``actor`` it is given.
+
+    Call it with keyword arguments only. ``actor`` is the user who acts, or None to keep the actor
+    around the call (a command's system user, see as_system). The caller may add ``remote_addr``,
+    the client's address for the audit rows (a view passes ``client_ip(request)``); the action
+    itself doesn't receive it.
+    """
+
+    @functools.wraps(function)
+    def action(*, actor, remote_addr=None, **kwargs):
+        # acting_as outside the transaction: what runs on commit still acts as ``actor``.
+        with acting_as(actor, remote_addr=remote_addr), transaction.atomic():
+            return function(actor=actor, **kwargs)
+
+    return action
+
+
 def system_actor():
     """The named, inactive user that commands act as, so their changes have an actor."""
     User = get_user_model()
@@ -112,8 +173,76 @@ def system_actor():
 @contextlib.contextmanager
 def as_system():
     """Run a block of writes with the system user recorded as their actor."""
-    with set_actor(system_actor()):
+    with acting_as(system_actor()):
         yield
+
+
+# --- the actor's name, kept on the row ------------------------------------------------------------
+#
+# LogEntry.actor is SET_NULL: deleting a user would leave their rows without a name. Each row keeps
+# the actor's username and full name in additional_data["actor"] when it is written. (actor_email
+# holds an address, not a name, and is left as auditlog fills it; a second foreign key or a custom
+# LogEntry model would be a migration of auditlog's table for two strings.)
+
+ACTOR_KEY = "actor"
+
+
+def _keep_actor_name(entry):
+    """Put the actor's name into ``entry.additional_data``; False when there is nothing to add."""
+    data = entry.additional_data if entry.additional_data is not None else {}
+    if entry.actor_id is None or not isinstance(data, dict) or ACTOR_KEY in data:
+        return False
+    actor = entry.actor
+    entry.additional_data = {**data, ACTOR_KEY: {"username": actor.get_username(), "name": actor.get_full_name()}}
+    return True
+
+
+@receiver(pre_save, sender=LogEntry, dispatch_uid="crm_audit_actor")
+def _name_the_actor(sender, instance, raw=False, **kwargs):
+    """A new row: the enclosing action's actor and address (acting_as), then the actor's name."""
+    if raw or not instance._state.adding:
+        return
+    acting = _acting.get()
+    if acting is not None:
+        if instance.actor_id is None and isinstance(acting.actor, get_user_model()):
+            instance.actor = acting.actor
+            instance.actor_email = getattr(acting.actor, "email", None)
+        if instance.remote_addr is None and acting.remote_addr:
+            instance.remote_addr = acting.remote_addr
+    _keep_actor_name(instance)
+
+
+@receiver(post_save, sender=LogEntry, dispatch_uid="crm_audit_actor_late")
+def _name_a_late_actor(sender, instance, created, raw=False, **kwargs):
+    """auditlog's middleware names the actor of a request's other writes (the Django admin's) in a
+    pre_save receiver it connects per request, so Django calls it after ours: keep that actor's
+    name with one more UPDATE. Actions never take this path."""
+    if not raw and created and _keep_actor_name(instance):
+        LogEntry.objects.filter(pk=instance.pk).update(additional_data=instance.additional_data)
+
+
+def display_name(user):
+    """A person as every page shows them: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
+def actor_name(entry):
+    """Who wrote an audit row, by display name; for a deleted user, the name the row kept; "" for nobody."""
+    if entry.actor_id is not None:
+        return display_name(entry.actor)
+    data = entry.additional_data
+    kept = data.get(ACTOR_KEY) if isinstance(data, dict) else None
+    if not isinstance(kept, dict):
+        return ""
+    return kept.get("name") or kept.get("username") or ""
+
+
+def actor_was_deleted(entry):
+    """Whether the row's actor is a user who no longer exists (their name is kept on the row)."""
+    return entry.actor_id is None and bool(actor_name(entry))
+
+
+# --- rows the project writes itself ---------------------------------------------------------------
 
 
 def _record(*, event, request, user=None, username=""):
@@ -131,15 +260,15 @@ def _record(*, event, request, user=None, username=""):
     )
 
 
-def record_bulk_event(*, event, actor, request, model, details):
-    """An audit row for an action on many rows at once (export, transfer): who, what filter, how many."""
+def record_bulk_event(*, event, actor, model, details):
+    """An audit row for an action on many rows at once (export, transfer, import): who, what filter,
+    how many. Called by that action; the client address is the action's (acting_as)."""
     LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(model),
         object_pk="",
         object_repr=str(model._meta.verbose_name_plural)[:200],
         action=LogEntry.Action.ACCESS,
         actor=actor,
-        remote_addr=client_ip(request) if request is not None else None,
         changes={},
         additional_data={"event": event, **details},
     )

@@ -1,19 +1,23 @@
 """Every write on customers, contacts and activities.
 
-Each action is keyword-only, runs in a transaction, saves through ``save()`` so auditlog records
-the diff and the actor, and raises ``ActionError`` with a translated message when the rules
-refuse it. Views check access (crm.access) before calling an action; actions check the rules of
-the domain (roles of the people involved, states).
+Each action is keyword-only, runs in a transaction and records its audit rows with the ``actor``
+it is given (crm.audit.audited_action; a view adds ``remote_addr``, the client's address), saves
+through ``save()`` so auditlog records the diff, and raises ``ActionError`` with a translated
+message when the rules refuse it. Views check access (crm.access) before calling an action;
+actions check the rules of the domain (roles of the people involved, states).
 """
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
+from import_export.formats import base_formats as formats
 
+from crm.audit import audited_action, record_bulk_event
 from crm.roles import ACCOUNT_MANAGER
 from customers.models import CodeSequence, Contact, Customer, CustomerUserObjectPermission
 from customers.pinyin import pinyin_keys
+from customers.resources import CustomerResource
 from customers.search import name_bigrams
 from customers.validators import normalise_name, normalise_phone, normalise_uscc
 
@@ -58,6 +62,7 @@ def _revoke_all(customer, user):
         grant.delete()
 
 
+@audited_action
 def create_customer(*, actor, customer, contact=None):
     """Save a new customer (an unsaved instance from the form) with a fresh code.
 
@@ -83,75 +88,106 @@ def create_customer(*, actor, customer, contact=None):
     return customer
 
 
+@audited_action
 def update_customer(*, actor, customer):
     """Save edits to a customer (an instance modified by the form) and keep its keys in step.
 
     A change of account manager moves the manager's object permissions to the new one.
     """
-    with transaction.atomic():
-        previous = Customer.objects.select_for_update().get(pk=customer.pk)
-        customer.code = previous.code  # codes are immutable, whatever the caller set
-        if customer.account_manager_id != previous.account_manager_id and not is_account_manager(
-            customer.account_manager
-        ):
-            raise ActionError(_("The account manager must be an active user with the account manager role."))
-        _derive_keys(customer)
-        try:
-            with transaction.atomic():
-                customer.save()
-        except IntegrityError:
-            raise ActionError(_("A customer with this unified social credit code already exists.")) from None
-        if customer.account_manager_id != previous.account_manager_id:
-            _revoke_all(customer, previous.account_manager)
-            _grant_owner(customer, customer.account_manager)
+    previous = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.code = previous.code  # codes are immutable, whatever the caller set
+    if customer.account_manager_id != previous.account_manager_id and not is_account_manager(customer.account_manager):
+        raise ActionError(_("The account manager must be an active user with the account manager role."))
+    _derive_keys(customer)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise ActionError(_("A customer with this unified social credit code already exists.")) from None
+    if customer.account_manager_id != previous.account_manager_id:
+        _revoke_all(customer, previous.account_manager)
+        _grant_owner(customer, customer.account_manager)
     return customer
 
 
-def transfer_customers(*, actor, customers, to_manager):
-    """Move customers to another account manager (superusers only; the view checks)."""
+@audited_action
+def transfer_customers(*, actor, customers, to_manager, filters=None):
+    """Move customers to another account manager (superusers only; the view checks).
+
+    ``filters`` describes how the customers were chosen (the transfer page's ``from`` manager and
+    codes); the audit row records it with the new manager and how many moved. Returns that count.
+    """
     if not is_account_manager(to_manager):
         raise ActionError(_("The account manager must be an active user with the account manager role."))
     moved = 0
-    with transaction.atomic():
-        # A plain, pk-ordered locking query: FOR UPDATE can't lock the nullable side of the list's
-        # outer joins, and a fixed lock order keeps two transfers from deadlocking.
-        locked = Customer.objects.filter(pk__in=customers.values("pk")).order_by("pk").select_for_update(of=("self",))
-        for customer in locked.select_related("account_manager"):
-            if customer.account_manager_id == to_manager.pk:
-                continue
-            old = customer.account_manager
-            customer.account_manager = to_manager
-            customer.save(update_fields=["account_manager", "updated_at"])
-            _revoke_all(customer, old)
-            _grant_owner(customer, to_manager)
-            moved += 1
+    # A plain, pk-ordered locking query: FOR UPDATE can't lock the nullable side of the list's
+    # outer joins, and a fixed lock order keeps two transfers from deadlocking.
+    locked = Customer.objects.filter(pk__in=customers.values("pk")).order_by("pk").select_for_update(of=("self",))
+    for customer in locked.select_related("account_manager"):
+        if customer.account_manager_id == to_manager.pk:
+            continue
+        old = customer.account_manager
+        customer.account_manager = to_manager
+        customer.save(update_fields=["account_manager", "updated_at"])
+        _revoke_all(customer, old)
+        _grant_owner(customer, to_manager)
+        moved += 1
+    record_bulk_event(
+        event="transfer",
+        actor=actor,
+        model=Customer,
+        details={"filter": filters or {}, "to": to_manager.get_username(), "rows": moved},
+    )
     return moved
 
 
+@audited_action
+def export_customers(*, actor, customers, file_format, filters=None):
+    """The customers as a file of ``file_format`` ("csv" or "xlsx"), audited: who, what filter, how many.
+
+    Superusers only (the view checks). ``filters`` describes how the customers were chosen (the
+    list's filter parameters). Returns ``(content, content_type)``.
+    """
+    dataset = CustomerResource().export(customers, force_native_type=file_format == "xlsx")
+    if file_format == "xlsx":
+        content, content_type = formats.XLSX().export_data(dataset), formats.XLSX.CONTENT_TYPE
+    else:
+        # the BOM makes Excel read UTF-8
+        content, content_type = "\ufeff" + formats.CSV().export_data(dataset), "text/csv; charset=utf-8"
+    record_bulk_event(
+        event="export",
+        actor=actor,
+        model=Customer,
+        details={"filter": filters or {}, "rows": len(dataset), "format": file_format},
+    )
+    return content, content_type
+
+
+@audited_action
 def delete_customer(*, actor, customer):
     """Move a customer to the recycle bin; it disappears everywhere until restored."""
-    with transaction.atomic():
-        customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
-        if customer.is_deleted:
-            raise ActionError(_("This customer is already in the recycle bin."))
-        customer.deleted_at = timezone.now()
-        customer.deleted_by = actor
-        customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
+    if customer.is_deleted:
+        raise ActionError(_("This customer is already in the recycle bin."))
+    customer.deleted_at = timezone.now()
+    customer.deleted_by = actor
+    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     return customer
 
 
+@audited_action
 def restore_customer(*, actor, customer):
     """Bring a customer back from the recycle bin, with its grants (which were kept)."""
-    with transaction.atomic():
-        customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
-        if not customer.is_deleted:
-            raise ActionError(_("This customer is not in the recycle bin."))
-        customer.deleted_at = None
-        customer.deleted_by = None
-        customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    customer = Customer.all_objects.select_for_update().get(pk=customer.pk)
+    if not customer.is_deleted:
+        raise ActionError(_("This customer is not in the recycle bin."))
+    customer.deleted_at = None
+    customer.deleted_by = None
+    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     return customer
 
 
+@audited_action
 def share_customer(*, actor, customer, user, level):
     """Let another account manager see ("view") or also edit ("edit") a customer."""
     if level not in SHARE_PERMISSIONS:
@@ -160,71 +196,67 @@ def share_customer(*, actor, customer, user, level):
         raise ActionError(_("The account manager already has full access to this customer."))
     if not is_account_manager(user):
         raise ActionError(_("Customers can only be shared with active account managers."))
-    with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
-        wanted = set(SHARE_PERMISSIONS[level])
-        held = set(
-            CustomerUserObjectPermission.objects.filter(content_object=customer, user=user).values_list(
-                "permission__codename", flat=True
-            )
+    Customer.objects.select_for_update().get(pk=customer.pk)
+    wanted = set(SHARE_PERMISSIONS[level])
+    held = set(
+        CustomerUserObjectPermission.objects.filter(content_object=customer, user=user).values_list(
+            "permission__codename", flat=True
         )
-        for perm in held - wanted:
-            remove_perm(f"customers.{perm}", user, customer)
-        for perm in wanted - held:
-            assign_perm(f"customers.{perm}", user, customer)
+    )
+    for perm in held - wanted:
+        remove_perm(f"customers.{perm}", user, customer)
+    for perm in wanted - held:
+        assign_perm(f"customers.{perm}", user, customer)
 
 
+@audited_action
 def revoke_share(*, actor, customer, user):
     """Take back what was shared with ``user``; the account manager's own access can't be revoked."""
     if user.pk == customer.account_manager_id:
         raise ActionError(_("The account manager's access can't be revoked; transfer the customer instead."))
-    with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
-        _revoke_all(customer, user)
+    Customer.objects.select_for_update().get(pk=customer.pk)
+    _revoke_all(customer, user)
 
 
+@audited_action
 def save_contact(*, actor, contact):
     """Create or update a contact. Making it primary demotes the customer's other primary contact."""
-    with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=contact.customer_id)
-        if contact.is_primary:
-            for other in Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(
-                pk=contact.pk
-            ):
-                other.is_primary = False
-                other.save(update_fields=["is_primary", "updated_at"])
-        elif (
-            not Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk).exists()
-        ):
-            # The first contact of a customer is its primary one.
-            contact.is_primary = True
-        contact.save()
+    Customer.objects.select_for_update().get(pk=contact.customer_id)
+    if contact.is_primary:
+        for other in Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk):
+            other.is_primary = False
+            other.save(update_fields=["is_primary", "updated_at"])
+    elif not Contact.objects.filter(customer_id=contact.customer_id, is_primary=True).exclude(pk=contact.pk).exists():
+        # The first contact of a customer is its primary one.
+        contact.is_primary = True
+    contact.save()
     return contact
 
 
+@audited_action
 def delete_contact(*, actor, contact):
     """Delete a contact; if it was primary, the next contact (by name) becomes primary."""
-    with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=contact.customer_id)
-        was_primary = contact.is_primary
-        customer_id = contact.customer_id
-        contact.delete()
-        if was_primary:
-            successor = Contact.objects.filter(customer_id=customer_id).order_by("name", "id").first()
-            if successor is not None:
-                successor.is_primary = True
-                successor.save(update_fields=["is_primary", "updated_at"])
+    Customer.objects.select_for_update().get(pk=contact.customer_id)
+    was_primary = contact.is_primary
+    customer_id = contact.customer_id
+    contact.delete()
+    if was_primary:
+        successor = Contact.objects.filter(customer_id=customer_id).order_by("name", "id").first()
+        if successor is not None:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary", "updated_at"])
 
 
+@audited_action
 def save_activity(*, actor, activity):
     """Create or update an activity (交往记录)."""
-    with transaction.atomic():
-        if activity.pk is None:
-            activity.created_by = actor
-        activity.save()
+    if activity.pk is None:
+        activity.created_by = actor
+    activity.save()
     return activity
 
 
+@audited_action
 def delete_activity(*, actor, activity):
     """Delete an activity."""
     activity.delete()

@@ -9,17 +9,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
-from import_export.formats import base_formats as formats
 
 from crm import access
-from crm.audit import record_bulk_event
 from crm.mixins import ListPageMixin, PermissionRequiredMixin
+from crm.security import client_ip
 from customers import actions, selectors
 from customers.actions import ActionError
 from customers.filters import CustomerFilter
 from customers.forms import ActivityForm, ContactForm, CustomerForm, ExportForm, ShareForm, TransferForm
 from customers.models import Activity, Contact, Customer
-from customers.resources import CustomerResource
 from customers.tables import CustomerTable
 
 
@@ -290,22 +288,13 @@ def customer_export(request):
     form = ExportForm(request.GET or None)
     if "file_format" not in request.GET or not form.is_valid() or not filterset.is_valid():
         return render(request, "customers/customer_export.html", {"form": form, "filter": filterset})
-    queryset = filterset.qs
     file_format = form.cleaned_data["file_format"]
-    dataset = CustomerResource().export(queryset, force_native_type=file_format == "xlsx")
-    if file_format == "xlsx":
-        body = formats.XLSX().export_data(dataset)
-        content_type = formats.XLSX.CONTENT_TYPE
-    else:
-        body = "\ufeff" + formats.CSV().export_data(dataset)  # the BOM makes Excel read UTF-8
-        content_type = "text/csv; charset=utf-8"
-    filters = {key: value for key, value in request.GET.items() if key != "file_format" and value}
-    record_bulk_event(
-        event="export",
+    body, content_type = actions.export_customers(
         actor=request.user,
-        request=request,
-        model=Customer,
-        details={"filter": filters, "rows": len(dataset), "format": file_format},
+        remote_addr=client_ip(request),
+        customers=filterset.qs,
+        file_format=file_format,
+        filters={key: value for key, value in request.GET.items() if key != "file_format" and value},
     )
     response = HttpResponse(body, content_type=content_type)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -326,22 +315,15 @@ def customer_transfer(request):
             customers = customers.filter(code__in=codes)
         try:
             moved = actions.transfer_customers(
-                actor=request.user, customers=customers, to_manager=form.cleaned_data["to_manager"]
+                actor=request.user,
+                remote_addr=client_ip(request),
+                customers=customers,
+                to_manager=form.cleaned_data["to_manager"],
+                filters={"from": source.username, "codes": codes},
             )
         except ActionError as error:
             form.add_error(None, str(error))
         else:
-            record_bulk_event(
-                event="transfer",
-                actor=request.user,
-                request=request,
-                model=Customer,
-                details={
-                    "filter": {"from": source.username, "codes": codes},
-                    "to": form.cleaned_data["to_manager"].username,
-                    "rows": moved,
-                },
-            )
             messages.success(request, _("%(count)d customers were transferred.") % {"count": moved})
             return redirect("customers:list")
     return render(request, "customers/customer_transfer.html", {"form": form})

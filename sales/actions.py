@@ -173,14 +173,15 @@ WRITERS = {
 }
 
 
-def import_sales_file(*, path, dry_run=False, progress=None):
+def import_sales_file(*, path, actor=None, dry_run=False, progress=None):
     """Upsert one file of the sales system (CSV of one kind, or an XLSX workbook) by natural key.
 
     All of the file or nothing: it runs in one transaction, and if any row is bad (its row
     number and reason are in the result's ``errors``) or ``dry_run`` is set, the transaction is
     rolled back after every row has been checked. Importing the same file twice changes nothing.
     Customers' ``last_order_date`` moves forward through a customers action, and one summary
-    audit row records the import. Raises ``sales.imports.ImportFileError`` for an unreadable file.
+    audit row records the import with ``actor`` (by default the system user; the bulk writes
+    themselves leave no audit rows). Raises ``sales.imports.ImportFileError`` for an unreadable file.
     """
     path = Path(path)
     sheets = open_sheets(path)
@@ -223,8 +224,7 @@ def import_sales_file(*, path, dry_run=False, progress=None):
                 return result  # a repeated import changes nothing, not even the audit log
             record_bulk_event(
                 event="import",
-                actor=system_actor(),
-                request=None,
+                actor=actor or system_actor(),
                 model=Order,
                 details={
                     "file": result.source,
