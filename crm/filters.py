@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
-from crm.audit import ACTION_LABELS
+from crm.audit import ACTION_LABELS, display_name
 
 
 def _actors(request):
@@ -18,6 +18,15 @@ def _audited_models(request):
     return ContentType.objects.filter(
         pk__in=[ct.pk for ct in ContentType.objects.get_for_models(*auditlog.get_models()).values()]
     ).order_by("app_label", "model")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return display_name(obj)
+
+
+class UserFilter(django_filters.ModelChoiceFilter):
+    field_class = UserChoiceField
 
 
 class ContentTypeChoiceField(forms.ModelChoiceField):
@@ -31,7 +40,7 @@ class ContentTypeFilter(django_filters.ModelChoiceFilter):
 
 
 class AuditLogFilter(django_filters.FilterSet):
-    actor = django_filters.ModelChoiceFilter(queryset=_actors, label=_("User"))
+    actor = UserFilter(queryset=_actors, label=_("User"))
     content_type = ContentTypeFilter(queryset=_audited_models, label=_("Model"))
     action = django_filters.ChoiceFilter(choices=list(ACTION_LABELS.items()), label=_("Action"))
     date_from = django_filters.DateFilter(

@@ -1,7 +1,7 @@
 from auditlog.models import LogEntry
 from django import forms, template
 
-from crm.audit import action_label, describe_changes, related_names
+from crm.audit import action_label, actor_name, actor_was_deleted, describe_changes, display_name, related_names
 
 register = template.Library()
 
@@ -28,7 +28,8 @@ def history_panel(obj, limit=20):
         entries.append(
             {
                 "timestamp": entry.timestamp,
-                "actor": entry.actor,
+                "actor": actor_name(entry),
+                "actor_deleted": actor_was_deleted(entry),
                 "label": label,
                 "summary": describe_changes(entry, names=names),
             }
@@ -41,4 +42,4 @@ def person(user):
     """A user's full name, else the username; an empty string for no user."""
     if user is None:
         return ""
-    return user.get_full_name() or user.get_username()
+    return display_name(user)

@@ -11,11 +11,13 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.template import Context, Template
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from conftest import PASSWORD
-from crm.audit import ACTION_LABELS
+from crm.actions import create_user
+from crm.audit import ACTION_LABELS, EVENT_LABELS, acting_as
 from crm.models import DictionaryEntry
-from crm.roles import ADMINISTRATOR, VIEWER
+from crm.roles import ADMINISTRATOR, SUPERVISOR, VIEWER
 from crm.tests.test_admin_escalation import read_form
 
 User = get_user_model()
@@ -239,7 +241,7 @@ def test_audit_page_lists_the_entries(client, audit_world):
     for name in ("Alphaville", "Suetown", "Betagroup", "Doomsdale", "Januarytown", "Marchford"):
         assert rows_naming(rows, name), name
     (sue_update,) = [row for row in rows_naming(rows, "Suetown") if "99" in row]
-    assert "supervisor_sue" in sue_update
+    assert "Supervisor Sue" in sue_update
 
 
 def test_audit_page_names_actions_in_chinese_by_default(client, audit_world):
@@ -257,7 +259,7 @@ def test_audit_page_filters_by_user(client, audit_world):
     assert rows_naming(rows, "Betagroup")
     assert not rows_naming(rows, "Alphaville")
     assert not rows_naming(rows, "Doomsdale")
-    assert all("supervisor_sue" in row for row in rows)
+    assert all("Supervisor Sue" in row for row in rows)
 
 
 def test_audit_page_filters_by_model(client, audit_world):
@@ -366,10 +368,10 @@ def test_history_panel_shows_an_objects_changes_newest_first(admin, supervisor_s
     items = re.findall(r'<li class="list-group-item">(.*?)</li>', html, re.S)
     assert len(items) == 2
     newest, oldest = (" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items)
-    assert "supervisor_sue" in newest
+    assert "Supervisor Sue" in newest
     assert "Changed" in newest
     assert "sort order: 5 → 7" in newest
-    assert "admin" in oldest
+    assert "Admin" in oldest
     assert "Created" in oldest
 
 
@@ -404,3 +406,115 @@ def test_administrator_role_group_changes_are_audited_with_their_actor(admin):
     entry = entries_for(administrators).last()
     assert entry.actor == admin
     assert entry.changes_dict["permissions"]["objects"] == [str(extra)]
+
+
+# --- who acts: acting_as ------------------------------------------------------------------------
+
+
+def test_acting_blocks_nest_and_give_the_outer_actor_back(admin, supervisor_sue):
+    with acting_as(admin, remote_addr=ADDRESS):
+        with acting_as(supervisor_sue):
+            inner = dictionary_entry("Innerton")
+        outer = dictionary_entry("Outerton")
+    alone = dictionary_entry("Aloneville")
+    assert (entries_for(inner).get().actor, entries_for(inner).get().remote_addr) == (supervisor_sue, ADDRESS)
+    assert (entries_for(outer).get().actor, entries_for(outer).get().remote_addr) == (admin, ADDRESS)
+    assert entries_for(alone).get().actor is None
+
+
+def test_an_explicit_actor_is_kept_inside_an_acting_block(admin, supervisor_sue):
+    with acting_as(admin):
+        LogEntry.objects.create(
+            content_type=ContentType.objects.get_for_model(User),
+            object_repr="note",
+            action=LogEntry.Action.ACCESS,
+            actor=supervisor_sue,
+        )
+    assert LogEntry.objects.get(object_repr="note").actor == supervisor_sue
+
+
+# --- the actor's name survives the user ---------------------------------------------------------
+
+
+def test_each_row_keeps_its_actors_username_and_full_name(client, admin, manager_ann):
+    with acting_as(admin):
+        by_action = dictionary_entry("Keepsville")
+    client.force_login(admin)
+    post_admin_user_form(client, manager_ann, first_name="Ann Changed")  # auditlog's middleware names this actor
+    kept = {"username": "admin", "name": "Admin"}
+    assert entries_for(by_action).get().additional_data["actor"] == kept
+    assert entries_for(manager_ann).last().additional_data["actor"] == kept
+    assert access_entries("login").last().additional_data["actor"] == kept
+
+
+def test_a_row_without_an_actor_keeps_no_name(client, manager_ann):
+    post_login(client, "manager_ann", "wrong-password")
+    assert "actor" not in access_entries("login_failed").get().additional_data
+
+
+@pytest.fixture
+def departed(client, admin, manager_ann, roles):
+    """Sue signs in, edits ann's customer, signs out and fails a login; then the administrator deletes her."""
+    from customers import actions
+    from customers.tests.factories import make_customer
+
+    sue = create_user(username="sue_gone", password=PASSWORD, full_name="Sue Gone", roles=[SUPERVISOR])
+    customer = make_customer(manager_ann, name="安诚贸易有限公司")
+    post_login(client, "sue_gone", PASSWORD)
+    customer.address = "北京市朝阳区建国路88号"
+    actions.update_customer(actor=sue, customer=customer)
+    client.post("/accounts/logout/", REMOTE_ADDR=ADDRESS)
+    post_login(client, "sue_gone", "wrong-password")
+    client.force_login(admin)
+    response = client.post(f"/admin/auth/user/{sue.pk}/delete/", {"post": "yes"}, REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 302
+    assert not User.objects.filter(username="sue_gone").exists()
+    return {"customer": customer, "admin": admin}
+
+
+def table_cells(response):
+    """Each row of the audit table as {column name: its text}."""
+    names = [column.name for column in response.context["table"].columns]
+    body = re.search(r"<tbody[^>]*>(.*?)</tbody>", response.content.decode(), re.S).group(1)
+    rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        cells = [re.sub(r"<[^>]+>", " ", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows.append({name: " ".join(cell.split()) for name, cell in zip(names, cells, strict=True)})
+    return rows
+
+
+def test_a_deleted_users_rows_still_name_them_on_the_audit_page(client, departed):
+    with translation.override("zh-hans"):
+        deleted = f"Sue Gone ({_('deleted user')})"
+        login, logout, failed = (str(EVENT_LABELS[event]) for event in ("login", "logout", "login_failed"))
+        changed = str(ACTION_LABELS[LogEntry.Action.UPDATE])
+    rows = table_cells(audit_page(client, departed["admin"]))
+    by_sue = sorted(row["action"] for row in rows if row["actor"] == deleted)
+    assert by_sue == sorted([login, changed, logout])
+    (edit,) = [row for row in rows if "建国路88号" in row["changes"]]
+    assert edit["actor"] == deleted
+    # A failed login has no actor; its row still names the username that was tried.
+    (attempt,) = [row for row in rows if row["action"] == failed]
+    assert (attempt["actor"], attempt["object_repr"]) == ("—", "sue_gone")
+
+
+def test_a_deleted_users_rows_still_name_them_in_the_history_panel(departed):
+    html = render_history(departed["customer"])
+    items = [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in re.findall(r"<li[^>]*>(.*?)</li>", html, re.S)]
+    (edit,) = [item for item in items if "Changed" in item]
+    assert "Sue Gone (deleted user)" in edit
+
+
+def test_the_customer_page_names_the_deleted_editor(client, departed, supervisor_sue):
+    client.force_login(supervisor_sue)
+    response = client.get(f"/customers/{departed['customer'].code}/")
+    assert response.status_code == 200
+    panel = response.content.decode().split('data-testid="history-panel"', 1)[1]
+    assert "Sue Gone" in panel
+
+
+def test_the_user_filter_still_finds_a_remaining_users_rows(client, departed):
+    admin = departed["admin"]
+    rows = table_cells(audit_page(client, admin, f"?actor={admin.pk}"))
+    assert rows
+    assert {row["actor"] for row in rows} == {"Admin"}
