@@ -1,11 +1,16 @@
-"""Named personas (STYLE §8), made through the real actions so tests use production's access code."""
+"""Named personas (STYLE §8), made through the real actions so tests use production's access code.
+
+Each test gets its own personas here; tests that share one world built once per module (the
+permission matrices) use ``crm.testing.world`` instead.
+"""
 
 import pytest
 
-from crm.actions import create_user
-from crm.roles import ACCOUNT_MANAGER, ADMINISTRATOR, SUPERVISOR, VIEWER, sync_roles
+from crm.roles import sync_roles
+from crm.testing.world import FAST_PASSWORD_HASHERS, PASSWORD, make_persona
 
-PASSWORD = "correct-horse-battery"
+# Tests sign in with the personas' password, imported from here.
+__all__ = ["PASSWORD"]
 
 
 @pytest.fixture
@@ -14,45 +19,34 @@ def roles(db):
     sync_roles()
 
 
-def _persona(username, role_names=(), **kwargs):
-    return create_user(
-        username=username,
-        password=PASSWORD,
-        full_name=username.replace("_", " ").title(),
-        email=f"{username}@example.com",
-        roles=role_names,
-        **kwargs,
-    )
-
-
 @pytest.fixture
 def admin(roles):
-    return _persona("admin", [ADMINISTRATOR])
+    return make_persona("admin")
 
 
 @pytest.fixture
 def supervisor_sue(roles):
-    return _persona("supervisor_sue", [SUPERVISOR])
+    return make_persona("supervisor_sue")
 
 
 @pytest.fixture
 def manager_ann(roles):
-    return _persona("manager_ann", [ACCOUNT_MANAGER])
+    return make_persona("manager_ann")
 
 
 @pytest.fixture
 def manager_bob(roles):
-    return _persona("manager_bob", [ACCOUNT_MANAGER])
+    return make_persona("manager_bob")
 
 
 @pytest.fixture
 def viewer_vic(roles):
-    return _persona("viewer_vic", [VIEWER])
+    return make_persona("viewer_vic")
 
 
 @pytest.fixture
 def superuser_sam(roles):
-    return _persona("superuser_sam", is_superuser=True)
+    return make_persona("superuser_sam")
 
 
 @pytest.fixture
@@ -72,4 +66,4 @@ def personas(admin, supervisor_sue, manager_ann, manager_bob, viewer_vic, superu
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # PBKDF2's deliberate slowness would dominate a suite that makes six personas per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS

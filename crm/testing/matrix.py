@@ -1,14 +1,19 @@
 """The permission matrix machinery shared by every app's tests/test_permissions.py.
 
-Each app lists rows ``Row(url_name, method, persona, expected, kwargs)``; ``kwargs`` may be a
-callable taking the test's ``world`` dict (personas and objects) so rows can name "own" and
-"other's" objects. A completeness test fails when a URL name has no row.
+Each app lists rows ``Row(url_name, method, persona, expected, kwargs, data)``; ``kwargs`` and
+``data`` may be callables taking the test's ``world`` dict (personas and objects, see
+``crm.testing.world``) so rows can name "own" and "other's" objects. Rows come from ``table()``
+(one line per URL, one column per persona), from ``rows_for_all_personas()`` with a dict of
+persona -> status (``everyone()``, ``only()``), or one by one. A completeness test fails when a URL
+name has no row. A refused request must change nothing (``database_state()`` before and after);
+a POST that succeeds must have had its effect.
 """
 
 import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Manager, Model
 from django.urls import URLResolver, get_resolver, reverse
 
 from crm.apps import project_app_configs
@@ -25,6 +30,9 @@ PERSONAS = (
     "viewer_vic",
     "superuser_sam",
 )
+SIGNED_IN = PERSONAS[1:]
+# The column headings of a table(): the part of each persona's name after the last underscore.
+SHORT_NAMES = tuple(persona.rsplit("_", 1)[-1] for persona in PERSONAS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,84 @@ def rows_for_all_personas(url_name, method, expected_by_persona, **extra):
     if missing:
         raise ValueError(f"{url_name}: no expectation for {', '.join(sorted(missing))}")
     return [Row(url_name, method, persona, expected_by_persona[persona], **extra) for persona in PERSONAS]
+
+
+def everyone(signed_in, anonymous=302):
+    """Expected statuses: ``signed_in`` for every signed-in persona, ``anonymous`` (login) for the visitor."""
+    return {"anonymous": anonymous, **dict.fromkeys(SIGNED_IN, signed_in)}
+
+
+def only(allowed, ok, others=403):
+    """Expected statuses: ``ok`` for the personas in ``allowed``, ``others`` for the other signed-in
+    personas, 302 (login) for the visitor."""
+    return {"anonymous": 302, **{persona: ok if persona in allowed else others for persona in SIGNED_IN}}
+
+
+def table(text, targets=None):
+    """Rows from a table with one line per request and one status column per persona::
+
+                                               anonymous admin sue ann bob vic sam
+        GET   sales:order_list                    302    200  200 200 200 200 200
+        GET   sales:order_detail   order of A     302    200  200 200 404 200 200
+
+    The heading line (persona names as in ``SHORT_NAMES``) must be there, in that order. Words
+    between the URL name and the statuses name a target: a key of ``targets`` whose value holds
+    the row's ``kwargs`` and/or ``data``. Blank lines and lines starting with ``#`` are skipped.
+    """
+    targets = targets or {}
+    rows = []
+    heading = None
+    for number, line in enumerate(text.strip("\n").splitlines(), start=1):
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if heading is None:
+            heading = tuple(words)
+            if heading != SHORT_NAMES:
+                raise ValueError(f"table heading {heading} is not {SHORT_NAMES}")
+            continue
+        if len(words) < 2 + len(PERSONAS) or words[0] not in {"GET", "POST"}:
+            raise ValueError(f"table line {number} is not 'METHOD url_name [target] statuses': {line!r}")
+        method, url_name = words[:2]
+        label = " ".join(words[2 : -len(PERSONAS)])
+        if label and label not in targets:
+            raise ValueError(f"table line {number}: unknown target {label!r}")
+        extra = targets[label] if label else {}
+        statuses = [int(word) for word in words[-len(PERSONAS) :]]
+        rows += [
+            Row(url_name, method, persona, status, **extra) for persona, status in zip(PERSONAS, statuses, strict=True)
+        ]
+    if heading is None:
+        raise ValueError("table without a heading line")
+    return rows
+
+
+def row_id(row):
+    """A readable test id: method, URL name, target (the kwargs; a GET's query), persona, status."""
+    target = ""
+    if row.kwargs is not None:
+        target += " " + (getattr(row.kwargs, "__name__", None) or repr(row.kwargs))
+    if row.method == "GET" and row.data:
+        target += f" {row.data}"
+    return f"{row.method} {row.url_name}{target} as {row.persona} -> {row.expected}"
+
+
+def succeeded(row):
+    """True if the row is a POST expected to do its work: a signed-in persona redirected onwards."""
+    return row.method == "POST" and row.expected == 302 and row.persona != "anonymous"
+
+
+def database_state(**sources):
+    """Every row of each source (a model, manager or queryset) by name, in primary-key order: the
+    snapshot taken before and after a request to prove it changed nothing."""
+    state = {}
+    for name, source in sources.items():
+        if isinstance(source, type) and issubclass(source, Model):
+            source = source._base_manager
+        if isinstance(source, Manager):
+            source = source.all()
+        state[name] = list(source.order_by("pk").values())
+    return state
 
 
 def all_url_names():

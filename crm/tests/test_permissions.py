@@ -1,43 +1,35 @@
 import pytest
 
-from crm.testing.matrix import all_url_names, check_row, project_matrix, rows_for_all_personas
+from crm.testing.matrix import SIGNED_IN, all_url_names, check_row, project_matrix, row_id, table
+from crm.testing.world import fresh, make_personas, shared_world
 
-SIGNED_IN = ("admin", "supervisor_sue", "manager_ann", "manager_bob", "viewer_vic", "superuser_sam")
+MATRIX = table(
+    """
+                                                 anonymous admin sue ann bob vic sam
+    GET   dashboard                                 302    200  200 200 200 200 200
+    GET   login                                     200    302  302 302 302 302 302
+    POST  logout                                    302    302  302 302 302 302 302
+    GET   password_change                           302    200  200 200 200 200 200
+    GET   password_change_done                      302    200  200 200 200 200 200
+    POST  set_language         English              302    302  302 302 302 302 302
+    GET   audit                                     302    200  403 403 403 403 200
+    """,
+    targets={"English": {"data": {"language": "en"}}},
+)
 
 
-def _everyone(anonymous, signed_in):
-    return {"anonymous": anonymous, **dict.fromkeys(SIGNED_IN, signed_in)}
-
-
-MATRIX = [
-    *rows_for_all_personas("dashboard", "GET", _everyone(302, 200)),
-    *rows_for_all_personas("login", "GET", _everyone(200, 302)),
-    *rows_for_all_personas("logout", "POST", _everyone(302, 302)),
-    *rows_for_all_personas("password_change", "GET", _everyone(302, 200)),
-    *rows_for_all_personas("password_change_done", "GET", _everyone(302, 200)),
-    *rows_for_all_personas("set_language", "POST", _everyone(302, 302), data={"language": "en"}),
-    *rows_for_all_personas(
-        "audit",
-        "GET",
-        {
-            "anonymous": 302,
-            "admin": 200,
-            "supervisor_sue": 403,
-            "manager_ann": 403,
-            "manager_bob": 403,
-            "viewer_vic": 403,
-            "superuser_sam": 200,
-        },
-    ),
-]
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    # Built once for the module; each row's writes are rolled back (crm.testing.world).
+    yield from shared_world(make_personas, django_db_blocker)
 
 
 @pytest.fixture
-def world(personas):
-    return dict(personas)
+def world(built_world, db):
+    return fresh(built_world)
 
 
-@pytest.mark.parametrize("row", MATRIX, ids=str)
+@pytest.mark.parametrize("row", MATRIX, ids=row_id)
 def test_core_permission_matrix(client, world, row):
     assert check_row(client, row, world) == row.expected
 

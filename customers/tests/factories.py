@@ -72,3 +72,31 @@ def grants(customer, user):
 
 
 OWNER = {"view_customer", "change_customer", "delete_customer"}
+
+
+# The world of the permission matrices (customers, sales), by key.
+WORLD_CUSTOMERS = {
+    "A": ("manager_ann", "安诚贸易有限公司", None),
+    "B": ("manager_bob", "博远科技有限公司", None),
+    "C": ("manager_bob", "昌盛物流有限公司", "view"),
+    "D": ("manager_bob", "鼎新建材有限公司", "edit"),
+    "E": ("manager_ann", "恩泽食品有限公司", None),
+}
+
+
+def customer_world(personas):
+    """The customers every permission matrix runs against, added to ``personas`` (crm.testing.world):
+    A is ann's own customer; B is bob's; C is bob's, shared with ann to view; D is bob's, shared
+    with ann to edit (both shared by supervisor sue); E is ann's, in the recycle bin. Each has one
+    contact (``world["contacts"][key]``) and one activity (``world["activities"][key]``)."""
+    world = {**personas, "contacts": {}, "activities": {}}
+    for key, (manager, name, shared_level) in WORLD_CUSTOMERS.items():
+        customer = make_customer(personas[manager], name=name)
+        if shared_level:
+            share(customer, personas["manager_ann"], shared_level, actor=personas["supervisor_sue"])
+        world[key] = customer
+        world["contacts"][key] = make_contact(customer, name=f"{key}联系人")
+        world["activities"][key] = make_activity(customer, title=f"{key}首次拜访")
+    actions.delete_customer(actor=personas["manager_ann"], customer=world["E"])
+    world["E"].refresh_from_db()
+    return world

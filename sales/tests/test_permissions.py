@@ -1,9 +1,11 @@
 """Who may open every sales URL, for every persona.
 
-The world: A is ann's customer, B is bob's, C is bob's shared with ann to view; each has one
-order. Products and stock are the company's catalogue: every role reads them. An order follows
-its customer: out of scope is 404, exactly like a missing order. Nothing here is writable, so a
-POST is refused (405, anonymous 302) and changes nothing.
+The world (customers.tests.factories.customer_world): A is ann's customer, B is bob's, C is bob's
+shared with ann to view, D is bob's shared with ann to edit, E is ann's, in the recycle bin; each
+has one order. Products and stock are the company's catalogue: every role reads them. An order
+follows its customer: out of scope is 404, exactly like a missing order, and the orders of a
+customer in the recycle bin are hidden with it. Nothing here is writable, so a POST is refused
+(405, anonymous 302) and changes nothing.
 """
 
 import re
@@ -11,17 +13,13 @@ import re
 import pytest
 from auditlog.models import LogEntry
 
-from crm.testing.matrix import PERSONAS, all_url_names, check_row, rows_for_all_personas
-from customers.tests.factories import make_customer, share
+from crm.testing.matrix import all_url_names, check_row, database_state, row_id, table
+from crm.testing.world import fresh, make_personas, shared_world
+from customers.tests.factories import customer_world
 from sales.models import Order, OrderLine, Product, Stock
 from sales.tests.factories import line, load, order, product
 
-SIGNED_IN = PERSONAS[1:]
-LISTS = ("sales:product_list", "sales:stock_list", "sales:order_list")
-
-
-def everyone(signed_in, anonymous=302):
-    return {"anonymous": anonymous, **dict.fromkeys(SIGNED_IN, signed_in)}
+ORDERS = {key: f"SO-{key}-0001" for key in "ABCDE"}
 
 
 def order_of(key):
@@ -34,64 +32,69 @@ def order_of(key):
     return kwargs
 
 
-# Who sees which customer's order: roles with model-level permissions see all of them.
-ORDER_DETAIL = {
-    "A": {**everyone(200), "manager_bob": 404},
-    "B": {**everyone(200), "manager_ann": 404},
-    "C": everyone(200),
-}
-
-MATRIX = [
-    *[row for name in LISTS for row in rows_for_all_personas(name, "GET", everyone(200))],
+MATRIX = table(
+    """
+                                                      anonymous admin sue ann bob vic sam
+    GET   sales:product_list                             302    200  200 200 200 200 200
+    GET   sales:stock_list                               302    200  200 200 200 200 200
+    GET   sales:order_list                               302    200  200 200 200 200 200
     # Filters reach no further than the list: ann searching for bob's customer still gets 200.
-    *rows_for_all_personas("sales:order_list", "GET", everyone(200), data={"customer": "博远"}),
-    *rows_for_all_personas("sales:order_list", "GET", everyone(200), data={"date_from": "2026-13-01"}),
-    *[
-        row
-        for key, expected in ORDER_DETAIL.items()
-        for row in rows_for_all_personas("sales:order_detail", "GET", expected, kwargs=order_of(key))
-    ],
-    *rows_for_all_personas("sales:order_detail", "GET", everyone(404), kwargs={"order_no": "SO-NO-SUCH"}),
+    GET   sales:order_list    customer 博远               302    200  200 200 200 200 200
+    GET   sales:order_list    impossible date            302    200  200 200 200 200 200
+    # Roles with model-level permissions see every order; managers those of their customers.
+    GET   sales:order_detail  order of A                 302    200  200 200 404 200 200
+    GET   sales:order_detail  order of B                 302    200  200 404 200 200 200
+    GET   sales:order_detail  order of C                 302    200  200 200 200 200 200
+    GET   sales:order_detail  order of D                 302    200  200 200 200 200 200
+    GET   sales:order_detail  order of E                 302    404  404 404 404 404 404
+    GET   sales:order_detail  no such order              302    404  404 404 404 404 404
     # Read-only pages: a POST writes nothing and is refused.
-    *[row for name in LISTS for row in rows_for_all_personas(name, "POST", everyone(405), data={"q": "x"})],
-    *rows_for_all_personas("sales:order_detail", "POST", everyone(405), kwargs=order_of("A")),
-]
+    POST  sales:product_list  q                          302    405  405 405 405 405 405
+    POST  sales:stock_list    q                          302    405  405 405 405 405 405
+    POST  sales:order_list    q                          302    405  405 405 405 405 405
+    POST  sales:order_detail  order of A                 302    405  405 405 405 405 405
+    """,
+    targets={
+        "customer 博远": {"data": {"customer": "博远"}},
+        "impossible date": {"data": {"date_from": "2026-13-01"}},
+        **{f"order of {key}": {"kwargs": order_of(key)} for key in ORDERS},
+        "no such order": {"kwargs": {"order_no": "SO-NO-SUCH"}},
+        "q": {"data": {"q": "x"}},
+    },
+)
 
 
-def row_id(row):
-    kwargs = getattr(row.kwargs, "__name__", row.kwargs)
-    target = f" {kwargs}" if kwargs else ""
-    if row.data:
-        target += f" {row.data}"
-    return f"{row.method} {row.url_name}{target} as {row.persona} -> {row.expected}"
-
-
-@pytest.fixture
-def world(personas):
-    ann, bob, sue = personas["manager_ann"], personas["manager_bob"], personas["supervisor_sue"]
-    customers = {
-        "A": make_customer(ann, name="安诚贸易有限公司"),
-        "B": make_customer(bob, name="博远科技有限公司"),
-        "C": share(make_customer(bob, name="昌盛物流有限公司"), ann, "view", actor=sue),
-    }
-    orders = {key: f"SO-{key}-0001" for key in customers}
+def build_world():
+    world = customer_world(make_personas())
+    # The import reads customers through the base manager: E, in the bin, gets its order too.
     load(
         products=[product("P-1001", price="3200.00")],
         stock=[{"warehouse": "北京一号库", "location": "A-01-01", "product_code": "P-1001", "quantity": "120"}],
-        orders=[order(orders[key], customer) for key, customer in customers.items()],
-        order_lines=[line(order_no, 1, "P-1001", "2", "3200.00") for order_no in orders.values()],
+        orders=[order(order_no, world[key]) for key, order_no in ORDERS.items()],
+        order_lines=[line(order_no, 1, "P-1001", "2", "3200.00") for order_no in ORDERS.values()],
     )
-    return {**personas, **customers, "orders": orders}
+    return {**world, "orders": ORDERS}
 
 
-def database_state():
-    return {
-        "products": list(Product.objects.order_by("pk").values()),
-        "stock": list(Stock.objects.order_by("pk").values()),
-        "orders": list(Order.objects.order_by("pk").values()),
-        "lines": list(OrderLine.objects.order_by("pk").values()),
-        "audit": LogEntry.objects.exclude(additional_data__event="login").count(),
-    }
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    # Built once for the module; each row's writes are rolled back (crm.testing.world).
+    yield from shared_world(build_world, django_db_blocker)
+
+
+@pytest.fixture
+def world(built_world, db):
+    return fresh(built_world)
+
+
+def sales_state():
+    return database_state(
+        products=Product,
+        stock=Stock,
+        orders=Order,
+        lines=OrderLine,
+        audit=LogEntry.objects.exclude(additional_data__event="login"),
+    )
 
 
 def test_every_sales_url_has_a_matrix_row():
@@ -107,9 +110,9 @@ def test_every_sales_url_is_refused_to_post_in_the_matrix():
 
 @pytest.mark.parametrize("row", MATRIX, ids=row_id)
 def test_sales_permission_matrix(client, world, row):
-    before = database_state()
+    before = sales_state()
     assert check_row(client, row, world) == row.expected
-    assert database_state() == before
+    assert sales_state() == before
 
 
 def test_anonymous_visitor_is_sent_to_login_from_an_order(client, world):
