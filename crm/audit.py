@@ -19,6 +19,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
+from crm.display import display_name
 from crm.security import client_ip
 
 SYSTEM_USERNAME = "system"
@@ -80,6 +81,15 @@ AUDITED_MODELS = {
     "sales.Stock": {},
     "sales.Order": {},
     "sales.OrderLine": {},
+}
+
+# Models of the project's apps deliberately not audited, with the reason. Every model of a project
+# app is in AUDITED_MODELS or here (crm/tests/test_audit_registry.py fails on one in neither).
+AUDIT_EXEMPT = {
+    "customers.CodeSequence": (
+        "the per-day counter behind customer codes: bumped inside create_customer, whose audit row "
+        "for the new customer records the code it handed out"
+    ),
 }
 
 
@@ -219,11 +229,6 @@ def _name_a_late_actor(sender, instance, created, raw=False, **kwargs):
     name with one more UPDATE. Actions never take this path."""
     if not raw and created and _keep_actor_name(instance):
         LogEntry.objects.filter(pk=instance.pk).update(additional_data=instance.additional_data)
-
-
-def display_name(user):
-    """A person as every page shows them: the full name, else the username."""
-    return user.get_full_name() or user.get_username()
 
 
 def actor_name(entry):

@@ -7,7 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
-from crm.audit import ACTION_LABELS, display_name
+from crm.audit import ACTION_LABELS
+from crm.display import display_name
 
 
 def _actors(request):

@@ -518,3 +518,23 @@ def test_the_user_filter_still_finds_a_remaining_users_rows(client, departed):
     rows = table_cells(audit_page(client, admin, f"?actor={admin.pk}"))
     assert rows
     assert {row["actor"] for row in rows} == {"Admin"}
+
+
+@pytest.mark.django_db
+def test_rows_written_before_names_were_kept_get_their_actors_name_from_the_migration(manager_ann):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from customers.tests.factories import make_customer
+
+    backfill = importlib.import_module("crm.migrations.0003_audit_actor_names")
+    make_customer(manager_ann, name="补记名字测试有限公司")
+    rows = LogEntry.objects.filter(actor=manager_ann)
+    assert rows.exists()
+    for entry in rows:  # as rows were before crm.audit kept the name
+        data = {key: value for key, value in (entry.additional_data or {}).items() if key != "actor"}
+        LogEntry.objects.filter(pk=entry.pk).update(additional_data=data or None)
+    backfill.name_actors(django_apps, None)
+    for entry in LogEntry.objects.filter(actor=manager_ann):
+        assert entry.additional_data["actor"] == {"username": "manager_ann", "name": "Manager Ann"}
