@@ -83,7 +83,6 @@ INSTALLED_APPS = [
     "django_tables2",
     "auditlog",
     "axes",
-    "dbbackup",
     "import_export",
     "crm",
     "customers",
@@ -91,6 +90,9 @@ INSTALLED_APPS = [
     "services",
     "reports",
     "sales",
+    # After crm: Django takes a management command from the first app that has it, and crm's
+    # dbrestore (which checks a backup before replacing anything) must win over the library's.
+    "dbbackup",
 ]
 
 MIDDLEWARE = [
