@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import access
 from crm.audit import ACTION_LABELS
 from crm.display import display_name
+from crm.forms import SaneDateFilter
 
 
 def _actors(request):
@@ -44,13 +45,13 @@ class AuditLogFilter(django_filters.FilterSet):
     actor = UserFilter(queryset=_actors, label=_("User"))
     content_type = ContentTypeFilter(queryset=_audited_models, label=_("Model"))
     action = django_filters.ChoiceFilter(choices=list(ACTION_LABELS.items()), label=_("Action"))
-    date_from = django_filters.DateFilter(
+    date_from = SaneDateFilter(
         field_name="timestamp",
         lookup_expr="date__gte",
         label=_("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = django_filters.DateFilter(
+    date_to = SaneDateFilter(
         field_name="timestamp",
         lookup_expr="date__lte",
         label=_("To"),
