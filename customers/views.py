@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
@@ -324,6 +324,7 @@ def customer_transfer(request):
         except ActionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("%(count)d customers were transferred.") % {"count": moved})
+            message = ngettext("%(count)d customer was transferred.", "%(count)d customers were transferred.", moved)
+            messages.success(request, message % {"count": moved})
             return redirect("customers:list")
     return render(request, "customers/customer_transfer.html", {"form": form})

@@ -762,7 +762,7 @@ def test_last_order_date_moves_forward_and_never_backwards(files, customer, mana
     out, _err = run(newer)
     customer.refresh_from_db()
     assert customer.last_order_date == datetime.date(2026, 11, 1)
-    assert "1 customers' last order date moved" in out
+    assert "1 customer's last order date moved" in out
 
     other.refresh_from_db()
     assert other.last_order_date is None

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crm.audit import as_system
 from sales.actions import import_sales_file
@@ -78,7 +79,13 @@ class Command(BaseCommand):
             )
         if not result.errors and not dry_run:
             self.stdout.write(
-                "  " + _("%(count)d customers' last order date moved") % {"count": result.customers_updated}
+                "  "
+                + ngettext(
+                    "%(count)d customer's last order date moved",
+                    "%(count)d customers' last order date moved",
+                    result.customers_updated,
+                )
+                % {"count": result.customers_updated}
             )
         return result
 
@@ -86,7 +93,9 @@ class Command(BaseCommand):
         path = paths[index]
         error_path = Path(errors) if errors else path.with_name(path.name + ".errors.csv")
         self.stderr.write(
-            "  " + _("%(count)d bad rows; see %(path)s") % {"count": len(result.errors), "path": error_path}
+            "  "
+            + ngettext("%(count)d bad row; see %(path)s", "%(count)d bad rows; see %(path)s", len(result.errors))
+            % {"count": len(result.errors), "path": error_path}
         )
         for error in result.errors[:5]:
             self.stderr.write(
