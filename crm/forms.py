@@ -7,6 +7,8 @@ added to the model later is covered too.
 
 import django_filters
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from crm.validators import clean_single_line, validate_sane_date
@@ -58,3 +60,14 @@ def safe_formfield(db_field, **kwargs):
     elif isinstance(db_field, models.DateField):
         kwargs.setdefault("form_class", SaneDateField)
     return db_field.formfield(**kwargs)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with the username's length checked before anyone looks it up: Django
+    sets its max_length after the field is built, so no validator is attached, and a 10,000-
+    character name reached django-axes' 255-character column (a 500 on PostgreSQL)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = self.fields["username"].max_length or 150
+        self.fields["username"].validators.append(MaxLengthValidator(limit))

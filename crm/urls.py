@@ -3,10 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from crm import views
+from crm.forms import LoginForm
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

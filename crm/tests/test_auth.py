@@ -55,6 +55,15 @@ def test_wrong_password_shows_the_form_again_without_logging_in(client, manager_
     assert signed_in_user_id(client) is None
 
 
+@pytest.mark.parametrize("username", ["x" * 10_000, "9" * 10_000, "庄" * 151])
+def test_an_overlong_username_is_a_form_error_and_never_reaches_the_lockout_table(client, manager_ann, username):
+    response = post_login(client, username, "wrong-password")
+    assert response.status_code == 200
+    assert "username" in response.context["form"].errors
+    assert signed_in_user_id(client) is None
+    assert not AccessAttempt.objects.exists()
+
+
 def test_login_is_locked_after_five_failures_even_with_the_right_password(client, manager_ann):
     fail_until_locked(client, "manager_ann")
     response = post_login(client, "manager_ann", PASSWORD)
