@@ -159,10 +159,11 @@ def scope_parts(user, model, action="view"):
             parts.append(base.filter(mine) if owned is None else base.filter(mine).exclude(owned))
             owned = mine if owned is None else owned | mine
     if scope.guarded:
-        granted = base.filter(pk__in=granted_pks(user, model, action))
+        # Granted ids EXCEPT owned ids: both from indexes alone, and only the few left are read.
+        granted = granted_pks(user, model, action)
         if owned is not None:
-            granted = granted.exclude(owned)
-        granted = granted.order_by().values_list("pk", flat=True)
+            granted = granted.difference(base.filter(owned).order_by().values("pk"))
+        granted = base.filter(pk__in=granted).order_by().values_list("pk", flat=True)
         ids = list(granted[: SHARED_IDS_LIMIT + 1])
         parts.append(base.filter(pk__in=granted if len(ids) > SHARED_IDS_LIMIT else ids))
     return parts
