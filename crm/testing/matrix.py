@@ -13,6 +13,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Manager, Model
 from django.urls import URLResolver, get_resolver, reverse
 
@@ -101,9 +102,12 @@ def table(text, targets=None):
         if label and label not in targets:
             raise ValueError(f"table line {number}: unknown target {label!r}")
         extra = targets[label] if label else {}
-        statuses = [int(word) for word in words[-len(PERSONAS) :]]
+        statuses = words[-len(PERSONAS) :]
+        if not all(word.isdigit() for word in statuses):
+            raise ValueError(f"table line {number}: a status is not a number: {line!r}")
         rows += [
-            Row(url_name, method, persona, status, **extra) for persona, status in zip(PERSONAS, statuses, strict=True)
+            Row(url_name, method, persona, int(status), **extra)
+            for persona, status in zip(PERSONAS, statuses, strict=True)
         ]
     if heading is None:
         raise ValueError("table without a heading line")
@@ -171,7 +175,8 @@ def project_matrix():
 def check_row(client, row, world):
     """Request the row's URL as its persona and return the status code."""
     user = world[row.persona]
-    client.logout()
+    if settings.SESSION_COOKIE_NAME in client.cookies:
+        client.logout()
     if user is not None:
         client.force_login(user)
     url = row.url(world)

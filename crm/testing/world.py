@@ -10,16 +10,19 @@ the pytest form of it:
 
     @pytest.fixture
     def world(built_world, db):
-        return fresh(built_world)
+        return copy_world(built_world)
 
 ``shared_world`` builds inside a transaction that stays open until the module's last test and is
 then rolled back; each test's ``db`` fixture nests a savepoint inside it and rolls that back, so a
-row that POSTs and succeeds leaves the next row the world as built. ``fresh`` re-reads every
-object of the world from the database for each test: objects a row handled (a logged-in user's
-``last_login``, Django's and guardian's permission caches kept on the user object) never reach
-the next row. A module using this must not hold ``transactional_db`` tests: they would flush
-the tables under the open transaction.
+row that POSTs and succeeds leaves the next row the world as built. The built world is read back
+from the database once, and each test gets its own deep copy of it (as ``setUpTestData``'s
+attributes are copied): what a row did to its objects (a logged-in user's ``last_login``,
+Django's and guardian's permission caches kept on the user object) never reaches the next row.
+Tests take the copy, never ``built_world`` itself. A module using this must not hold
+``transactional_db`` tests: they would flush the tables under the open transaction.
 """
+
+import copy
 
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.test import override_settings
@@ -69,7 +72,7 @@ def shared_world(build, django_db_blocker, using=DEFAULT_DB_ALIAS):
         outer.__enter__()
         try:
             with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
-                world = build()
+                world = read_again(build())
         except BaseException:
             transaction.set_rollback(True, using=using)
             outer.__exit__(None, None, None)
@@ -82,7 +85,12 @@ def shared_world(build, django_db_blocker, using=DEFAULT_DB_ALIAS):
             outer.__exit__(None, None, None)
 
 
-def fresh(world):
+def copy_world(world):
+    """A private copy of a shared world for one test (deep: its objects and their caches too)."""
+    return copy.deepcopy(world)
+
+
+def read_again(world):
     """A copy of ``world`` (a dict, possibly of dicts) with every model instance read again from
     the database: one query per model, through its base manager (so rows in a recycle bin too)."""
     wanted = {}

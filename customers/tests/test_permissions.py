@@ -1,9 +1,11 @@
 """Who may open and post every customers URL, for every persona and every kind of customer.
 
-The world: A is ann's own customer; B is bob's; C is bob's, shared with ann to view; D is bob's,
-shared with ann to edit; E is ann's, in the recycle bin. Each has a contact and an activity.
-Out of scope is 404, visible but forbidden is 403, anonymous goes to login (302). A POST that
-succeeds redirects (302) and must have made its change; every other answer must change nothing.
+The world (customers.tests.factories.customer_world, built once for the module): A is ann's own
+customer; B is bob's; C is bob's, shared with ann to view; D is bob's, shared with ann to edit; E
+is ann's, in the recycle bin. Each has a contact and an activity. Out of scope is 404, visible but
+forbidden is 403, anonymous goes to login (302). A POST that succeeds redirects (302) and must
+have made its change, an export handed out must be in the audit trail; every other answer must
+change nothing.
 """
 
 import pytest
@@ -21,7 +23,7 @@ from crm.testing.matrix import (
     succeeded,
     table,
 )
-from crm.testing.world import fresh, make_personas, shared_world
+from crm.testing.world import copy_world, make_personas, shared_world
 from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
 from customers.tests.factories import OWNER, customer_world, grants, region
 
@@ -260,7 +262,7 @@ def built_world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(built_world, db):
-    return fresh(built_world)
+    return copy_world(built_world)
 
 
 def customers_state():
@@ -374,6 +376,14 @@ def test_every_customers_url_has_a_matrix_row():
     names = {name for name in all_url_names() if name.startswith("customers:")}
     assert names <= {row.url_name for row in MATRIX}
     assert set(EFFECTS) <= names
+
+
+def test_the_managers_levels_are_the_grants_of_the_world(world):
+    # expect() derives the statuses from MANAGER_LEVELS: it must say what the world really holds.
+    for persona, levels in MANAGER_LEVELS.items():
+        for key in CUSTOMERS:
+            held = {codename.removesuffix("_customer") for codename in grants(world[key], world[persona])}
+            assert held == levels[key], (persona, key)
 
 
 def test_every_customers_write_has_an_effect_check():

@@ -14,7 +14,7 @@ import pytest
 from auditlog.models import LogEntry
 
 from crm.testing.matrix import all_url_names, check_row, database_state, row_id, table
-from crm.testing.world import fresh, make_personas, shared_world
+from crm.testing.world import copy_world, make_personas, shared_world
 from customers.tests.factories import customer_world
 from sales.models import Order, OrderLine, Product, Stock
 from sales.tests.factories import line, load, order, product
@@ -84,7 +84,7 @@ def built_world(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def world(built_world, db):
-    return fresh(built_world)
+    return copy_world(built_world)
 
 
 def sales_state():
