@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import access
 from crm.dictionary import active_entries
+from crm.display import display_name
 from crm.forms import safe_formfield
 from crm.models import DictionaryEntry
 from customers import selectors
@@ -38,7 +39,7 @@ class ManagerChoiceField(forms.ModelChoiceField):
     iterator = ManagerChoiceIterator
 
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 class CustomerForm(forms.ModelForm):
@@ -119,20 +120,15 @@ class CustomerForm(forms.ModelForm):
                 self.add_error(
                     "uscc",
                     _("A customer with this unified social credit code already exists, managed by %(manager)s.")
-                    % {"manager": _manager_name(customer)},
+                    % {"manager": display_name(customer.account_manager)},
                 )
             self.duplicates.append(
                 {
                     "customer": customer if customer.pk in visible_ids else None,
-                    "manager": _manager_name(customer),
+                    "manager": display_name(customer.account_manager),
                     "reasons": [REASON_LABELS[r] for r in reasons],
                 }
             )
-
-
-def _manager_name(customer):
-    manager = customer.account_manager
-    return manager.get_full_name() or manager.get_username()
 
 
 class ContactForm(forms.ModelForm):
