@@ -87,14 +87,14 @@ class CustomerFormMixin:
 
 class CustomerCreateView(PermissionRequiredMixin, CustomerFormMixin, CreateView):
     permission = "customers.add_customer"
-    success_message = _("Customer %(name)s was created.")
+    success_message = gettext_lazy("Customer %(name)s was created.")
 
     def save(self, customer):
         return actions.create_customer(actor=self.request.user, customer=customer)
 
 
 class CustomerUpdateView(LoginRequiredMixin, CustomerFormMixin, UpdateView):
-    success_message = _("Customer %(name)s was saved.")
+    success_message = gettext_lazy("Customer %(name)s was saved.")
 
     def get_object(self, queryset=None):
         return selectors.customer_by_code(user=self.request.user, code=self.kwargs["code"], action="change")
