@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,9 @@ class CustomerTable(tables.Table):
     )
     phone = tables.Column(verbose_name=_("Phone"), orderable=False, default="—")
     status = tables.Column(verbose_name=_("Status"), order_by=("status", "name_pinyin", "id"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Entry time"), format="Y-m-d", order_by=("created_at", "id"))
+    created_at = tables.DateTimeColumn(
+        verbose_name=_("Entry time"), format="DATE_FORMAT", order_by=("created_at", "id")
+    )
 
     class Meta:
         model = Customer
@@ -57,7 +60,7 @@ class CustomerTable(tables.Table):
             "account_manager": lambda customer: display_name(customer.account_manager),
             "phone": lambda customer: customer.phone or "—",
             "status": status,
-            "created_at": lambda customer: timezone.localtime(customer.created_at).date().isoformat(),
+            "created_at": lambda customer: date_format(timezone.localtime(customer.created_at).date()),
         }
 
     def body_rows(self):

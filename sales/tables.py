@@ -1,10 +1,38 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from crm import formats
 from sales.models import Order, Product, Stock
+
+# Figures line up on the right, headers above them too (crm.formats has the rule for the text).
+FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
+
+
+class MoneyColumn(tables.Column):
+    """An amount: "815,585.95" in every language, right-aligned."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", FIGURE_ATTRS)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return formats.money(value)
+
+
+class QuantityColumn(tables.Column):
+    """A quantity of goods: whole units without decimals ("1,204"), right-aligned."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", FIGURE_ATTRS)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return formats.quantity(value)
 
 
 class ProductTable(tables.Table):
+    price = MoneyColumn()
+
     class Meta:
         model = Product
         fields = ("code", "name", "model", "batch", "unit", "price", "memo")
@@ -14,6 +42,7 @@ class ProductTable(tables.Table):
 
 class StockTable(tables.Table):
     product = tables.Column(verbose_name=_("Product"), order_by=("product__name", "product__code"))
+    quantity = QuantityColumn()
     unit = tables.Column(verbose_name=_("Unit"), accessor="product__unit", orderable=False)
 
     class Meta:
