@@ -287,3 +287,7 @@ LOGGING = {
 
 # django-import-export
 IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+
+# Formats: one date, date-time and number format in every language (crm/formats): 2026-11-23,
+# 2026-11-23 14:30 and 815,585.95 on Chinese and English pages alike.
+FORMAT_MODULE_PATH = ["crm.formats"]
