@@ -4,12 +4,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Local settings that manage.py reads for every variable the environment doesn't set.
+CRM_ENV_FILE ?= .env
 
-# The development server and the test suite run with DEBUG on unless the caller says otherwise;
-# production runs gunicorn with DEBUG off (see README).
-export DEBUG ?= true
+# `make run` shows the product as its users see it: DEBUG off (from the .env written below), so
+# a refused page is the friendly 403/404, not Django's technical page. `DEBUG=true make run` for
+# the debug pages. The test suite and the catalogue run with DEBUG on unless the caller says
+# otherwise (pytest-django turns it off inside each test, as Django's runner does).
+test messages: export DEBUG ?= true
 
-.PHONY: run test setup migrate lint messages bench clean
+.PHONY: run test setup envfile migrate lint messages bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,11 +26,34 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed
 
-migrate: setup
+# Written once and never overwritten (not committed: .gitignore): a generated SECRET_KEY and the
+# settings of plain http on this machine, so `make run` and the README's manage.py commands
+# (import_sales, shell, dbbackup) run as written. Edit it, or set variables, which win over it.
+$(CRM_ENV_FILE):
+	@umask 077; key=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') && { \
+	  echo "# Local settings of this checkout, written once by make; never commit them."; \
+	  echo "# Environment variables win over this file. Every variable: README, Configuration."; \
+	  echo "SECRET_KEY=$$key"; \
+	  echo "# false: the pages users see (static files from collectstatic); true: Django's debug pages."; \
+	  echo "DEBUG=false"; \
+	  echo "ALLOWED_HOSTS=127.0.0.1,localhost"; \
+	  echo "# Plain http on this machine: no redirect to https, no https-only cookies, no HSTS."; \
+	  echo "SECURE_SSL_REDIRECT=false"; \
+	  echo "SESSION_COOKIE_SECURE=false"; \
+	  echo "CSRF_COOKIE_SECURE=false"; \
+	  echo "SECURE_HSTS_SECONDS=0"; \
+	} > $@.tmp && mv $@.tmp $@
+	@echo "Wrote $@: local settings with a generated SECRET_KEY (README, Configuration)."
+
+envfile: $(CRM_ENV_FILE)
+
+migrate: setup $(CRM_ENV_FILE)
 	$(PY) manage.py migrate --noinput
 
+# With DEBUG off, WhiteNoise serves the static files collected into STATIC_ROOT.
 run: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: setup

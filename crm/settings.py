@@ -2,6 +2,8 @@
 
 Every variable is listed in README.md with its default. A malformed value stops start-up with a
 one-line explanation instead of a traceback, so a typo in production is found before traffic is.
+A variable not set in the environment is looked up in a local ``.env`` file (``make run`` writes
+one, with a generated SECRET_KEY, so the README's commands work as written); the environment wins.
 """
 
 import os
@@ -21,8 +23,46 @@ class ConfigError(SystemExit):
         super().__init__(f"crm configuration error: {message}")
 
 
+def read_env_file(path):
+    """The NAME=value lines of a .env file as a dict; blank lines and # comments are skipped, a
+    leading ``export`` and quotes around the value are allowed. Anything else stops start-up."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the settings file {path} ({exc})") from None
+    values = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name.isidentifier():
+            raise ConfigError(f"{path}, line {number}: expected NAME=value, not {raw!r}")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def env_file_values():
+    """The values of CRM_ENV_FILE if set (it must exist: /dev/null reads none), else of the
+    project's .env if there is one."""
+    named = os.environ.get("CRM_ENV_FILE")
+    if named:
+        return read_env_file(named)
+    default = BASE_DIR / ".env"
+    return read_env_file(default) if default.is_file() else {}
+
+
+ENV_FILE_VALUES = env_file_values()
+
+
 def env_str(name, default=None):
+    """The variable from the environment, else from the .env file; empty counts as unset."""
     value = os.environ.get(name)
+    if value is None:
+        value = ENV_FILE_VALUES.get(name)
     return default if value is None or value == "" else value
 
 
@@ -278,11 +318,18 @@ DBBACKUP_CLEANUP_KEEP = env_int("DBBACKUP_CLEANUP_KEEP", 30, minimum=1)
 LOSS_AFTER_MONTHS = env_int("LOSS_AFTER_MONTHS", 6, minimum=1)
 SERVICE_ARCHIVE_SATISFACTION = env_int("SERVICE_ARCHIVE_SATISFACTION", 3, minimum=1)
 
+LOG_LEVEL = env_str("LOG_LEVEL", "WARNING").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_without_traceback": {"()": "crm.log.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # 403 and 404 are logged as one line each ("Forbidden (Permission denied): /path"), 500 with
+    # its traceback.
+    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # django-import-export
