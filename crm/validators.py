@@ -6,6 +6,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 # Dates outside this range are typing mistakes (0001-01-01, 9999-12-31) that databases and date
 # arithmetic handle badly (a 9999 order date would hide a customer from loss detection).
@@ -86,3 +87,54 @@ def clean_single_line(value):
     validate_single_line(value)
     validate_visible(value)
     return strip_invisible(value)
+
+
+# Django's own messages for the limits every form checks (length, range, digits, required) read
+# like a programmer's note in Django's Chinese catalogue ("确保该变量包含不超过 100 字符"). Naming
+# their msgids here puts them into the project's catalogue (makemessages finds them in our code),
+# whose wording wins over Django's: LOCALE_PATHS are merged after the apps' catalogues. The
+# English stays Django's. The msgids must stay exactly Django's (crm/tests/test_validation_wording.py).
+DJANGO_MESSAGES = (
+    gettext_noop("This field is required."),
+    gettext_noop("This field cannot be blank."),
+    gettext_noop("This field cannot be null."),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    gettext_noop("Ensure this value is %(limit_value)s (it is %(show_value)s)."),
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is a multiple of step size %(limit_value)s."),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit in total.",
+        "Ensure that there are no more than %(max)s digits in total.",
+        "max",
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s decimal place.",
+        "Ensure that there are no more than %(max)s decimal places.",
+        "max",
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit before the decimal point.",
+        "Ensure that there are no more than %(max)s digits before the decimal point.",
+        "max",
+    ),
+    gettext_noop("Enter a number."),
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Enter a valid integer."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("Enter a valid URL."),
+    gettext_noop("Null characters are not allowed."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+    gettext_noop("%(model_name)s with this %(field_label)s already exists."),
+    gettext_noop("%(model_name)s with this %(field_labels)s already exists."),
+)

@@ -3,6 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
 
 from crm.models import DictionaryEntry
@@ -235,7 +236,8 @@ class Contact(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField(_("name"), max_length=50)
+    # A person's name (姓名), not a company's (名称): the same English word, another Chinese one.
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
     position = models.CharField(_("position"), max_length=50, blank=True)
     office_phone = models.CharField(_("office phone"), max_length=32, blank=True, validators=[validate_phone])

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from customers import selectors
 
@@ -14,3 +16,22 @@ def customers_dashboard_card(context, days=14):
     user = context["request"].user
     until = timezone.localdate() + timedelta(days=days)
     return {"follow_ups": selectors.follow_ups(user=user, until=until)[:10], "today": timezone.localdate()}
+
+
+@register.filter
+def stars(value, out_of=5):
+    """A rating (satisfaction, credit) as filled and empty stars, ``★★☆☆☆``, with the number in
+    words for screen readers; "—" for no rating."""
+    if value in (None, ""):
+        return "—"
+    try:
+        filled = max(0, min(int(value), out_of))
+    except (TypeError, ValueError):
+        return "—"
+    spoken = _("%(value)s of %(max)s stars") % {"value": filled, "max": out_of}
+    return format_html(
+        '<span class="rating" aria-hidden="true">{}{}</span><span class="visually-hidden">{}</span>',
+        "★" * filled,
+        "☆" * (out_of - filled),
+        spoken,
+    )
