@@ -59,6 +59,10 @@ run: migrate
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# The suite runs on every core (pytest-xdist), a test module per worker at a time so that a module's
+# shared world is built once; `make test PYTEST_ARGS="-n0 ..."` runs it in one process.
+PYTEST_ARGS ?= --numprocesses=auto --dist=loadscope
+
 test: setup lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

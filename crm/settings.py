@@ -304,6 +304,9 @@ AXES_VERBOSE = False
 
 # django-auditlog
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
+# Read a row's previous state through the base manager: Customer's default manager hides the
+# recycle bin, so a restore was diffed against nothing ("deleted at: None → None").
+AUDITLOG_USE_BASE_MANAGER = True
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
