@@ -7,6 +7,8 @@ message when the rules refuse it. Views check access (crm.access) before calling
 actions check the rules of the domain (roles of the people involved, states).
 """
 
+from auditlog.context import disable_auditlog
+from auditlog.models import LogEntry
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,9 +53,35 @@ def is_account_manager(user):
     return user.is_active and user.groups.filter(name=ACCOUNT_MANAGER).exists()
 
 
+def _held(customer, user):
+    return set(
+        CustomerUserObjectPermission.objects.filter(content_object=customer, user=user).values_list(
+            "permission__codename", flat=True
+        )
+    )
+
+
+# A manager's own grants hold delete_customer; a share never does (SHARE_PERMISSIONS). So a manager
+# whose grants lack it holds a share they were given before they managed the customer: it is set
+# aside while they manage it (managing gives every owner right, crm.access.OWNER_ACTIONS, through
+# the account_manager field) and is theirs again when the customer moves on.
+
+
 def _grant_owner(customer, user):
+    """Give ``user``, the customer's new manager, the manager's grants; a share they hold is set aside."""
+    held = _held(customer, user)
+    if held and "delete_customer" not in held:
+        return
     for perm in OWNER_PERMISSIONS:
-        assign_perm(f"customers.{perm}", user, customer)
+        if perm not in held:
+            assign_perm(f"customers.{perm}", user, customer)
+
+
+def _release_owner(customer, user):
+    """Take the manager's grants from ``user``, whom the customer leaves; a share they held before
+    they managed it (see _grant_owner) is theirs again."""
+    if "delete_customer" in _held(customer, user):
+        _revoke_all(customer, user)
 
 
 def _revoke_all(customer, user):
@@ -111,34 +139,62 @@ def update_customer(*, actor, customer):
 
 
 @audited_action
-def transfer_customers(*, actor, customers, to_manager, filters=None):
+def transfer_customers(*, actor, customers, to_manager, filters=None, expected=None):
     """Move customers to another account manager (superusers only; the view checks).
 
-    ``filters`` describes how the customers were chosen (the transfer page's ``from`` manager and
-    codes); the audit row records it with the new manager and how many moved. Returns that count.
+    Only the managers' own grants move: shares with colleagues stay, and a share the new manager
+    held is set aside while they manage the customer and is theirs again when it moves on (see
+    _grant_owner). ``filters`` describes how the customers were chosen (the transfer page's
+    ``from`` manager and codes). ``expected``: the pks the user confirmed; if the customers to move
+    are no longer exactly those, nothing moves. Each customer moved gets one audit row (its
+    manager's change, with ``event`` "transfer"), and the transfer one summary row: who, from and to
+    whom, which codes, how many. Returns how many moved. Raises ActionError if the new manager
+    isn't an active account manager, if no customer needs moving, or if the selection changed.
     """
     if not is_account_manager(to_manager):
         raise ActionError(_("The account manager must be an active user with the account manager role."))
-    moved = 0
     # A plain, pk-ordered locking query: FOR UPDATE can't lock the nullable side of the list's
     # outer joins, and a fixed lock order keeps two transfers from deadlocking.
     locked = Customer.objects.filter(pk__in=customers.values("pk")).order_by("pk").select_for_update(of=("self",))
-    for customer in locked.select_related("account_manager"):
-        if customer.account_manager_id == to_manager.pk:
-            continue
+    moving = [c for c in locked.select_related("account_manager") if c.account_manager_id != to_manager.pk]
+    if expected is not None and {c.pk for c in moving} != set(expected):
+        raise ActionError(
+            _("The customers to transfer changed since the preview; nothing was transferred. Check the new preview.")
+        )
+    if not moving:
+        raise ActionError(_("There is no customer to transfer."))
+    sources = set()
+    for customer in moving:
         old = customer.account_manager
+        sources.add(old.get_username())
         customer.account_manager = to_manager
-        customer.save(update_fields=["account_manager", "updated_at"])
-        _revoke_all(customer, old)
-        _grant_owner(customer, to_manager)
-        moved += 1
+        # The manager's change and the grants that follow it are one event: one audit row below
+        # instead of one for the customer and one for each grant taken or given.
+        with disable_auditlog():
+            customer.save(update_fields=["account_manager", "updated_at"])
+            _release_owner(customer, old)
+            _grant_owner(customer, to_manager)
+        LogEntry.objects.log_create(
+            customer,
+            action=LogEntry.Action.UPDATE,
+            changes={"account_manager": [str(old.pk), str(to_manager.pk)]},
+            additional_data={"event": "transfer"},
+        )
+    filters = filters or {}
     record_bulk_event(
         event="transfer",
         actor=actor,
         model=Customer,
-        details={"filter": filters or {}, "to": to_manager.get_username(), "rows": moved},
+        details={
+            "filter": filters,
+            # the manager the customers came from (the page moves one manager's customers)
+            "from": ", ".join(sorted(sources)),
+            "to": to_manager.get_username(),
+            "codes": list(filters.get("codes", [])),
+            "rows": len(moving),
+        },
     )
-    return moved
+    return len(moving)
 
 
 @audited_action
@@ -189,20 +245,21 @@ def restore_customer(*, actor, customer):
 
 @audited_action
 def share_customer(*, actor, customer, user, level):
-    """Let another account manager see ("view") or also edit ("edit") a customer."""
+    """Let another account manager see ("view") or also edit ("edit") a customer.
+
+    Sharing again with another level replaces the colleague's level. Raises ActionError for an
+    unknown level, the customer's own manager, or a user who isn't an active account manager.
+    """
     if level not in SHARE_PERMISSIONS:
         raise ActionError(_("Choose whether the colleague may view or edit."))
-    if user.pk == customer.account_manager_id:
-        raise ActionError(_("The account manager already has full access to this customer."))
     if not is_account_manager(user):
         raise ActionError(_("Customers can only be shared with active account managers."))
-    Customer.objects.select_for_update().get(pk=customer.pk)
+    # The manager as it is now (locked), not as the caller read it: a transfer may have come between.
+    current = Customer.objects.select_for_update().get(pk=customer.pk)
+    if user.pk == current.account_manager_id:
+        raise ActionError(_("The account manager already has full access to this customer."))
     wanted = set(SHARE_PERMISSIONS[level])
-    held = set(
-        CustomerUserObjectPermission.objects.filter(content_object=customer, user=user).values_list(
-            "permission__codename", flat=True
-        )
-    )
+    held = _held(customer, user)
     for perm in held - wanted:
         remove_perm(f"customers.{perm}", user, customer)
     for perm in wanted - held:
@@ -211,10 +268,11 @@ def share_customer(*, actor, customer, user, level):
 
 @audited_action
 def revoke_share(*, actor, customer, user):
-    """Take back what was shared with ``user``; the account manager's own access can't be revoked."""
-    if user.pk == customer.account_manager_id:
+    """Take back what was shared with ``user``; the account manager's own access can't be revoked
+    (nor a share they held before they managed the customer, until it moves on: see _grant_owner)."""
+    current = Customer.objects.select_for_update().get(pk=customer.pk)
+    if user.pk == current.account_manager_id:
         raise ActionError(_("The account manager's access can't be revoked; transfer the customer instead."))
-    Customer.objects.select_for_update().get(pk=customer.pk)
     _revoke_all(customer, user)
 
 

@@ -1,3 +1,5 @@
+import hashlib
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +9,7 @@ from crm.display import display_name
 from crm.forms import safe_formfield
 from crm.models import DictionaryEntry
 from customers import selectors
-from customers.models import Activity, Contact, Customer
+from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
 from customers.validators import normalise_uscc, uscc_problem
 
 REASON_LABELS = {
@@ -171,7 +173,14 @@ class ExportForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    """Move customers from one account manager to another (superusers only)."""
+    """Move customers from one account manager to another (superusers only), in two steps.
+
+    A first submission is previewed: ``clean()`` finds the customers that would move and names the
+    codes that won't (unknown, in the recycle bin, another manager's); nothing to move is an error.
+    The preview's confirmation posts the same choice back with ``expected`` (how many customers it
+    showed) and ``selection`` (a digest of which), so a selection that changed in between is
+    refused instead of moved (``is_confirmed``).
+    """
 
     from_manager = ManagerChoiceField(label=_("From account manager"), queryset=None)
     to_manager = ManagerChoiceField(label=_("To account manager"), queryset=None)
@@ -180,19 +189,154 @@ class TransferForm(forms.Form):
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "KH202611240001 KH202611240002"}),
-        help_text=_("Leave empty to move all of the first manager's customers; otherwise separate codes by spaces."),
+        help_text=_(
+            "Leave empty to move all of the first manager's customers; otherwise separate codes by spaces. "
+            "You will see what moves and confirm it."
+        ),
     )
+    expected = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    selection = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    # How many of the customers that would move the preview lists.
+    PREVIEW_ROWS = 100
+
+    def __init__(self, *args, user, hidden=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["from_manager"].queryset = selectors.account_managers()
         self.fields["to_manager"].queryset = selectors.account_managers()
+        if hidden:  # the preview's confirmation: the same choice, sent back as it was shown
+            for field in self.fields.values():
+                field.widget = forms.HiddenInput()
 
     def clean_codes(self):
         return sorted(set(self.cleaned_data["codes"].upper().split()))
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("from_manager") and cleaned.get("from_manager") == cleaned.get("to_manager"):
+        source, target = cleaned.get("from_manager"), cleaned.get("to_manager")
+        if not source or not target or "codes" not in cleaned:
+            return cleaned
+        if source == target:
             raise forms.ValidationError(_("Choose two different account managers."))
+        codes = cleaned["codes"]
+        customers = selectors.customer_list(user=self.user).filter(account_manager=source)
+        self.unknown, self.binned, self.elsewhere = [], [], []
+        if codes:
+            customers = customers.filter(code__in=codes)
+            found = {
+                customer.code: customer
+                for customer in access.visible(
+                    self.user, Customer, rows=Customer.all_objects.filter(code__in=codes)
+                ).select_related("account_manager")
+            }
+            for code in codes:
+                customer = found.get(code)
+                if customer is None:
+                    self.unknown.append(code)
+                elif customer.is_deleted:
+                    self.binned.append(code)
+                elif customer.account_manager_id != source.pk:
+                    self.elsewhere.append(customer)
+        self.customers = customers
+        self.pks = list(customers.order_by("pk").values_list("pk", flat=True))
+        self.digest = hashlib.sha256(",".join(map(str, self.pks)).encode()).hexdigest()[:32]
+        if not self.pks:
+            self._nothing_to_move(source, codes)
         return cleaned
+
+    def _nothing_to_move(self, source, codes):
+        manager = display_name(source)
+        if not codes:
+            raise forms.ValidationError(
+                _("%(manager)s has no customers: there is nothing to transfer.") % {"manager": manager}
+            )
+        errors = [
+            _("None of these codes is a customer of %(manager)s: there is nothing to transfer.") % {"manager": manager}
+        ]
+        errors += self.code_problems()
+        raise forms.ValidationError(errors)
+
+    def code_problems(self):
+        """What the codes that won't move are, one sentence each (after a successful ``clean``)."""
+        problems = []
+        if self.unknown:
+            problems.append(_("No customer has these codes: %(codes)s.") % {"codes": ", ".join(self.unknown)})
+        if self.binned:
+            problems.append(_("These customers are in the recycle bin: %(codes)s.") % {"codes": ", ".join(self.binned)})
+        if self.elsewhere:
+            listed = ", ".join(f"{c.code} ({display_name(c.account_manager)})" for c in self.elsewhere)
+            problems.append(
+                _("These customers are managed by someone else and stay as they are: %(customers)s.")
+                % {"customers": listed}
+            )
+        return problems
+
+    def is_confirmed(self):
+        """True if the confirmation sent back exactly the selection this form finds now."""
+        return self.cleaned_data.get("expected") == len(self.pks) and self.cleaned_data.get("selection") == self.digest
+
+    def confirmation(self):
+        """The hidden form that confirms this (valid) form's preview."""
+        cleaned = self.cleaned_data
+        return TransferForm(
+            user=self.user,
+            hidden=True,
+            initial={
+                "from_manager": cleaned["from_manager"].pk,
+                "to_manager": cleaned["to_manager"].pk,
+                "codes": " ".join(cleaned["codes"]),
+                "expected": len(self.pks),
+                "selection": self.digest,
+            },
+        )
+
+    def preview(self):
+        """What a confirmation would do (after a successful ``clean``), for the preview page: the
+        first PREVIEW_ROWS customers, each with what happens to the shares around it."""
+        source, target = self.cleaned_data["from_manager"], self.cleaned_data["to_manager"]
+        shown = list(self.customers[: self.PREVIEW_ROWS])
+        held = {}
+        # One read of the shown customers' grants (as selectors.customer_grants reads one customer's).
+        grants = CustomerUserObjectPermission.objects.filter(content_object__in=[c.pk for c in shown])
+        for grant in grants.select_related("user", "permission"):
+            held.setdefault(grant.content_object_id, {}).setdefault(grant.user, set()).add(grant.permission.codename)
+        rows = []
+        for customer in shown:
+            people = held.get(customer.pk, {})
+            rows.append(
+                {
+                    "customer": customer,
+                    # a share the new manager holds is set aside while they manage the customer
+                    "new_manager_share": share_level(people.get(target)),
+                    # one the old manager held before they managed it is theirs again
+                    "old_manager_share": share_level(people.get(source)),
+                    "others": sorted(
+                        (
+                            (person, share_level(codenames))
+                            for person, codenames in people.items()
+                            if person not in (source, target) and share_level(codenames)
+                        ),
+                        key=lambda item: display_name(item[0]),
+                    ),
+                }
+            )
+        return {
+            "from_manager": source,
+            "to_manager": target,
+            "count": len(self.pks),
+            "everything": not self.cleaned_data["codes"],
+            "rows": rows,
+            "more": len(self.pks) - len(shown),
+            "unknown": self.unknown,
+            "binned": self.binned,
+            "elsewhere": self.elsewhere,
+            "problems": self.code_problems(),
+        }
+
+
+def share_level(codenames):
+    """The level of a share ("view" or "edit") these grants give; None for none or for a manager's own grants."""
+    if not codenames or "delete_customer" in codenames:
+        return None
+    return "edit" if "change_customer" in codenames else "view"

@@ -304,27 +304,44 @@ def customer_export(request):
 
 @login_required
 def customer_transfer(request):
-    """Move customers between account managers (superusers only); every transfer is audited."""
+    """Move customers between account managers (superusers only), in two steps: a submission shows
+    what would move (TransferForm.preview), and only its confirmation moves them. Audited."""
     access.require(request.user, "customers.transfer_customer")
-    form = TransferForm(request.POST or None)
+    form = TransferForm(request.POST or None, user=request.user)
+    context = {"form": form}
     if request.method == "POST" and form.is_valid():
-        source = form.cleaned_data["from_manager"]
-        customers = selectors.customer_list(user=request.user).filter(account_manager=source)
-        codes = form.cleaned_data["codes"]
-        if codes:
-            customers = customers.filter(code__in=codes)
-        try:
-            moved = actions.transfer_customers(
-                actor=request.user,
-                remote_addr=client_ip(request),
-                customers=customers,
-                to_manager=form.cleaned_data["to_manager"],
-                filters={"from": source.username, "codes": codes},
-            )
-        except ActionError as error:
-            form.add_error(None, str(error))
-        else:
-            message = ngettext("%(count)d customer was transferred.", "%(count)d customers were transferred.", moved)
-            messages.success(request, message % {"count": moved})
-            return redirect("customers:list")
-    return render(request, "customers/customer_transfer.html", {"form": form})
+        if "confirm" in request.POST:
+            if form.is_confirmed():
+                moved = _transfer(request, form)
+                if moved:
+                    message = ngettext(
+                        "%(count)d customer was transferred.", "%(count)d customers were transferred.", moved
+                    )
+                    messages.success(request, message % {"count": moved})
+                    return redirect("customers:list")
+            else:
+                messages.error(request, CHANGED_SINCE_PREVIEW)
+        context.update(preview=form.preview(), confirm_form=form.confirmation())
+    return render(request, "customers/customer_transfer.html", context)
+
+
+CHANGED_SINCE_PREVIEW = gettext_lazy(
+    "The customers to transfer changed since the preview; nothing was transferred. Check the new preview."
+)
+
+
+def _transfer(request, form):
+    """Run the confirmed transfer; on refusal, say why (the page then shows a fresh preview)."""
+    source = form.cleaned_data["from_manager"]
+    try:
+        return actions.transfer_customers(
+            actor=request.user,
+            remote_addr=client_ip(request),
+            customers=form.customers,
+            to_manager=form.cleaned_data["to_manager"],
+            filters={"from": source.username, "codes": form.cleaned_data["codes"]},
+            expected=form.pks,
+        )
+    except ActionError as error:
+        messages.error(request, str(error))
+        return 0

@@ -68,6 +68,14 @@ def edited(world):
     return customer
 
 
+def confirmed_transfer(client, data):
+    """The transfer page's two steps: its preview, then the preview's confirmation."""
+    preview = client.post(url("transfer"), data, REMOTE_ADDR=ADDRESS)
+    form = preview.context["confirm_form"]
+    confirmation = {name: form[name].value() for name in form.fields}
+    return client.post(url("transfer"), {**confirmation, "confirm": "1"}, REMOTE_ADDR=ADDRESS)
+
+
 @dataclass
 class Case:
     """One action: who acts, the action called directly, and the same through its view."""
@@ -106,10 +114,8 @@ CASES = [
         lambda w, **a: actions.transfer_customers(
             customers=Customer.objects.filter(pk=w["A"].pk), to_manager=w["bob"], filters={"from": "manager_ann"}, **a
         ),
-        lambda c, w: c.post(
-            url("transfer"),
-            {"from_manager": w["ann"].pk, "to_manager": w["bob"].pk, "codes": w["A"].code},
-            REMOTE_ADDR=ADDRESS,
+        lambda c, w: confirmed_transfer(
+            c, {"from_manager": w["ann"].pk, "to_manager": w["bob"].pk, "codes": w["A"].code}
         ),
     ),
     Case(
@@ -266,21 +272,23 @@ def test_a_transfer_records_its_filter_new_manager_and_count(world):
         filters={"from": "manager_ann", "codes": [world["A"].code]},
     )
     assert moved == 1
-    event = LogEntry.objects.filter(pk__gt=since, additional_data__event="transfer").get()
+    event = LogEntry.objects.filter(
+        pk__gt=since, additional_data__event="transfer", action=LogEntry.Action.ACCESS
+    ).get()
     assert event.actor == world["sam"]
     assert event.additional_data["filter"] == {"from": "manager_ann", "codes": [world["A"].code]}
     assert (event.additional_data["to"], event.additional_data["rows"]) == ("manager_bob", 1)
-    assert grants(world["A"], world["bob"]) == {"view_customer", "change_customer", "delete_customer"}
+    # Bob manages A now; the view share sue gave him is set aside until A moves on (test_transfer).
+    assert grants(world["A"], world["bob"]) == {"view_customer"}
+    assert Customer.objects.get(pk=world["A"].pk).account_manager == world["bob"]
 
 
 def test_the_transfer_page_records_the_filter_it_was_given(client, world):
     client.force_login(world["sam"])
-    client.post(
-        url("transfer"),
-        {"from_manager": world["ann"].pk, "to_manager": world["bob"].pk, "codes": world["A"].code.lower()},
-        REMOTE_ADDR=ADDRESS,
+    confirmed_transfer(
+        client, {"from_manager": world["ann"].pk, "to_manager": world["bob"].pk, "codes": world["A"].code.lower()}
     )
-    event = LogEntry.objects.get(additional_data__event="transfer")
+    event = LogEntry.objects.get(additional_data__event="transfer", action=LogEntry.Action.ACCESS)
     assert event.additional_data["filter"] == {"from": "manager_ann", "codes": [world["A"].code]}
     assert (event.actor, event.remote_addr, event.additional_data["rows"]) == (world["sam"], ADDRESS, 1)
 

@@ -24,6 +24,7 @@ from crm.testing.matrix import (
     table,
 )
 from crm.testing.world import copy_world, make_personas, shared_world
+from customers.forms import TransferForm
 from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
 from customers.tests.factories import OWNER, customer_world, grants, region
 
@@ -153,6 +154,14 @@ def transfer_data(world):
     return {"from_manager": world["manager_ann"].pk, "to_manager": world["manager_bob"].pk, "codes": world["A"].code}
 
 
+def transfer_confirmation(world):
+    """What the transfer page's preview of ``transfer_data`` sends back to confirm it."""
+    form = TransferForm(transfer_data(world), user=world["superuser_sam"])
+    assert form.is_valid(), form.errors
+    confirmation = form.confirmation()
+    return {**{name: confirmation[name].value() for name in confirmation.fields}, "confirm": "1"}
+
+
 ACTIVITY_DATA = {"occurred_at": "2024-06-01T09:00", "title": NEW_ACTIVITY}
 
 
@@ -213,7 +222,9 @@ MATRIX = [
         GET   customers:export                                302    403  403 403 403 403 200
         GET   customers:export     as CSV                     302    403  403 403 403 403 200
         GET   customers:transfer                              302    403  403 403 403 403 200
-        POST  customers:transfer   A from ann to bob          302    403  403 403 403 403 302
+        # A transfer is previewed first (nothing moves), then confirmed.
+        POST  customers:transfer   A from ann to bob          302    403  403 403 403 403 200
+        POST  customers:transfer   A confirmed, ann to bob    302    403  403 403 403 403 302
         # The recycle bin: deleted customers are hidden from every page, even from their manager.
         GET   customers:detail     E                          302    404  404 404 404 404 404
         GET   customers:edit       E                          302    404  404 404 404 404 404
@@ -229,6 +240,7 @@ MATRIX = [
         targets={
             "as CSV": {"data": {"file_format": "csv"}},
             "A from ann to bob": {"data": transfer_data},
+            "A confirmed, ann to bob": {"data": transfer_confirmation},
             "A": {"kwargs": On("A")},
             "E": {"kwargs": On("E")},
             "C shared with ann": {"kwargs": On("C", user="manager_ann")},
