@@ -1,8 +1,22 @@
 """Reads of the sales mirror, scoped through crm.access (orders follow their customer)."""
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value, Window
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from pypinyin import lazy_pinyin
 
 from crm import access
 from sales.models import Order, OrderLine, Product, Stock
@@ -22,8 +36,30 @@ def product_list(*, user):
     return access.visible(user, Product).order_by("code")
 
 
+def pinyin_order(name):
+    """Sort key of a Chinese name by its pinyin (北京 before 广州 before 上海), not by code point."""
+    return "".join(lazy_pinyin(name)).lower(), name
+
+
+def warehouses(*, stock):
+    """The warehouses of the given stock rows, in pinyin order."""
+    return sorted(stock.order_by().values_list("warehouse", flat=True).distinct(), key=pinyin_order)
+
+
 def stock_list(*, user):
-    return access.visible(user, Stock).select_related("product").order_by("warehouse", "location")
+    """The stock rows, warehouse by warehouse in pinyin order, then by location.
+
+    Warehouse names have no pinyin column: their order is computed from the few distinct names (one
+    query) and handed to the database as each name's position, ``warehouse_order``, which the stock
+    table's warehouse column sorts by.
+    """
+    stock = access.visible(user, Stock).select_related("product")
+    position = Case(
+        *(When(warehouse=name, then=Value(index)) for index, name in enumerate(warehouses(stock=stock))),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    return stock.annotate(warehouse_order=position).order_by("warehouse_order", "location")
 
 
 def stock_totals(*, stock):
