@@ -1,0 +1,136 @@
+"""Reads of opportunities and their plans, scoped to the user through crm.access."""
+
+import re
+import unicodedata
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from crm import access
+from customers.selectors import account_managers
+from opportunities import rules
+from opportunities.models import Opportunity, PlanItem, Status
+
+_LATIN = re.compile(r"^[a-z0-9]+$")
+
+
+def opportunity_list(*, user):
+    """The opportunities ``user`` may see, with what a list shows, newest first."""
+    return (
+        access.visible(user, Opportunity)
+        .select_related("source", "assigned_to", "created_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def search_q(text):
+    """The list's search box: title, customer name (substring, pinyin or its initials, as on the
+    customer list) and contact. An empty text matches everything."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return Q()
+    condition = Q(title__icontains=text) | Q(customer_name__icontains=text) | Q(contact_name__icontains=text)
+    key = text.lower().replace(" ", "")
+    if _LATIN.match(key):
+        # The keys are lower-case letters: a plain (index-friendly) substring match.
+        condition |= Q(customer_name_pinyin__contains=key) | Q(customer_name_initials__contains=key)
+    return condition
+
+
+def opportunity_detail(*, user, pk):
+    """The opportunity ``pk`` with its people, source and customer, if ``user`` may see it (else 404)."""
+    return get_object_or_404(
+        access.visible(user, Opportunity).select_related("source", "created_by", "assigned_to", "customer"),
+        pk=pk,
+    )
+
+
+def plan_of(*, user, opportunity):
+    """The plan items of ``opportunity`` that ``user`` may see, by date."""
+    return access.visible(user, PlanItem).filter(opportunity=opportunity).order_by("plan_date", "id")
+
+
+def plan_item_by_pk(*, user, pk):
+    """The plan item ``pk`` with its opportunity, if ``user`` may see it (else 404)."""
+    return get_object_or_404(access.visible(user, PlanItem).select_related("opportunity"), pk=pk)
+
+
+def _next_open_item():
+    """The earliest plan item of the outer opportunity that has no result yet (overdue ones first)."""
+    return PlanItem.objects.filter(opportunity=OuterRef("pk"), result="").order_by("plan_date", "id")
+
+
+def my_developing(*, user):
+    """ "My opportunities in development": those assigned to ``user``, each annotated with its next
+    planned step (``next_plan_date``, ``next_plan_todo``; None when nothing is left to do), in one
+    query however many there are. Oldest assignment first: it has waited longest."""
+    following = _next_open_item()
+    return (
+        access.visible(user, Opportunity)
+        .filter(assigned_to=user, status=Status.DEVELOPING)
+        .select_related("source")
+        .annotate(
+            next_plan_date=Subquery(following.values("plan_date")[:1]),
+            next_plan_todo=Subquery(following.values("todo")[:1]),
+        )
+        .order_by("assigned_at", "id")
+    )
+
+
+def todays_plan_items(*, user, day=None):
+    """The open plan items due on ``day`` (today by default) of the opportunities in development
+    assigned to ``user`` (the dashboard's card), with their opportunity."""
+    day = day or timezone.localdate()
+    return (
+        access.visible(user, PlanItem)
+        .filter(
+            plan_date=day,
+            result="",
+            opportunity__assigned_to=user,
+            opportunity__status=Status.DEVELOPING,
+        )
+        .select_related("opportunity")
+        .order_by("opportunity__title", "id")
+    )
+
+
+def board_counts(*, user):
+    """{status: count} of the opportunities ``user`` may see, every status present (0 if none):
+    the whole pipeline for a supervisor, one's own for an account manager. One query."""
+    counts = dict.fromkeys(Status.values, 0)
+    rows = access.visible(user, Opportunity).order_by().values_list("status").annotate(count=Count("pk"))
+    counts.update(dict(rows))
+    return counts
+
+
+def board_column(*, user, status, limit=50):
+    """The newest ``limit`` cards of one board column (``status``), with the assignee for the card."""
+    return (
+        access.visible(user, Opportunity)
+        .filter(status=status)
+        .select_related("assigned_to")
+        .only("title", "customer_name", "success_rate", "status", "created_at", "assigned_to")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def assignable_managers():
+    """Whom an opportunity may be assigned to: active users holding the account manager role."""
+    return account_managers()
+
+
+# Every step a page may offer, by name, with the predicate that allows it (opportunities.rules).
+STEPS = {
+    "edit": rules.may_edit,
+    "delete": rules.may_delete,
+    "assign": rules.may_assign,
+    "plan": rules.may_plan,
+    "close": rules.may_close,
+}
+
+
+def opportunity_steps(*, user, opportunity):
+    """The names of the STEPS ``user`` may take on ``opportunity`` now (for the page's buttons):
+    the same predicates the actions check, so a button shown is a step allowed."""
+    return {name for name, allowed in STEPS.items() if allowed(user, opportunity)}
