@@ -1,15 +1,26 @@
-"""Realistic Chinese demo customers, contacts and activities, spread over the account managers."""
+"""Realistic Chinese demo customers, contacts and activities, spread over the account managers.
+
+The customers look entered over the past four years (a few in the last weeks, so the entry-date
+filter finds something whatever range is tried), and every activity happened on a working day
+during office hours in the company's time zone (TIME_ZONE). The same seed gives the same data,
+relative to the day it runs.
+"""
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from auditlog.diff import get_field_value
+from auditlog.models import LogEntry
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.encoding import smart_str
 
 from crm.dictionary import active_entries
 from crm.models import DictionaryEntry
 from customers import actions, selectors
-from customers.models import Activity, Contact, Customer
+from customers.actions import _next_code
+from customers.models import Activity, CodeSequence, Contact, Customer
 
 # City, its region (dictionary value), telephone area code, postcode prefix and two districts.
 CITIES = [
@@ -91,6 +102,50 @@ TOPICS = [
 ]
 
 
+# Entry dates: this many days back at most; one customer in eight was entered in the last 30 days.
+ENTRY_DAYS = 4 * 365
+RECENT_DAYS = 30
+# Office hours in the company's time zone: the first and the last hour an activity may start.
+FIRST_HOUR, LAST_HOUR = 9, 17
+
+
+def working_moment(rng, day, *, not_before=None):
+    """A moment of ``day`` during office hours in the default time zone; a weekend day moves back
+    to Friday, or on to Monday if Friday is before ``not_before``."""
+    if day.weekday() > 4:
+        friday = day - timedelta(days=day.weekday() - 4)
+        day = friday if not_before is None or friday >= not_before else day + timedelta(days=7 - day.weekday())
+    moment = time(rng.randint(FIRST_HOUR, LAST_HOUR), rng.randrange(0, 60, 5))
+    return datetime.combine(day, moment, tzinfo=timezone.get_default_timezone())
+
+
+def date_back(customer, *, entered, since):
+    """Make a demo customer look entered at ``entered``: its code (KH + the entry day), its entry
+    time, its contacts' and activities' creation times, and the audit rows written since the
+    audit row ``since``, which get the moment they describe (an activity's is its time).
+
+    Demo data only, inside seed_demo's transaction: real customers' codes and histories are never
+    rewritten. The number the customer drew today goes back to the day's counter, which the
+    transaction still holds, so the first customer a user enters today is number 1.
+    """
+    number = int(customer.code[-4:])
+    CodeSequence.objects.filter(day=timezone.localdate(), last=number).update(last=number - 1)
+    code = _next_code(timezone.localdate(entered))
+    Customer.all_objects.filter(pk=customer.pk).update(code=code, created_at=entered)
+    Contact.objects.filter(customer=customer).update(created_at=entered)
+    for activity in Activity.objects.filter(customer=customer).only("occurred_at"):
+        Activity.objects.filter(pk=activity.pk).update(created_at=activity.occurred_at)
+    for entry in LogEntry.objects.filter(pk__gt=since).select_related("content_type"):
+        model = entry.content_type.model_class()
+        row = model._base_manager.get(pk=entry.object_pk)
+        entry.timestamp = row.occurred_at if isinstance(row, Activity) else entered
+        for name in ("code", "created_at"):
+            if isinstance(entry.changes, dict) and name in entry.changes:
+                entry.changes[name][1] = smart_str(get_field_value(row, model._meta.get_field(name)))
+        entry.object_repr = smart_str(row)[:255]
+        entry.save(update_fields=["timestamp", "changes", "object_repr"])
+
+
 def seed(*, stdout, options):
     """Create demo customers until there are ``--customers`` of them; existing ones are kept."""
     wanted = options.get("customers", 60)
@@ -104,8 +159,11 @@ def seed(*, stdout, options):
         return
     regions = {entry.value: entry for entry in active_entries(DictionaryEntry.Category.REGION)}
     rng = random.Random(20261124 + existing)
-    now = timezone.now()
+    today = timezone.localdate()
     for index in range(existing, wanted):
+        since = LogEntry.objects.aggregate(last=Max("pk"))["last"] or 0
+        days_back = rng.randint(1, RECENT_DAYS) if index % 8 == 5 else rng.randint(RECENT_DAYS + 1, ENTRY_DAYS)
+        entered = working_moment(rng, today - timedelta(days=days_back))
         city, region, area_code, postcode, districts = CITIES[index % len(CITIES)]
         name = f"{city}{rng.choice(BRANDS)}{rng.choice(TRADES)}{rng.choice(FORMS)}"
         if Customer.all_objects.filter(name=name).exists():
@@ -140,12 +198,14 @@ def seed(*, stdout, options):
                 is_primary=number == 0,
             )
             actions.save_contact(actor=None, contact=contact)
-        for number in range(rng.randint(0, 4)):
+        # Activities on the working days after the entry, within the last 400 days.
+        first_day = max(timezone.localdate(entered) + timedelta(days=1), today - timedelta(days=400))
+        span = (today - first_day).days
+        for number in range(rng.randint(0, 4) if span >= 7 else 0):
             title, detail = rng.choice(TOPICS)
-            occurred = now - timedelta(days=rng.randint(1, 400), hours=rng.randint(0, 8))
-            follow_up = (
-                (now + timedelta(days=rng.randint(1, 30))).date() if number == 0 and rng.random() < 0.4 else None
-            )
+            occurred = working_moment(rng, today - timedelta(days=rng.randint(1, span)), not_before=first_day)
+            follow_up = working_moment(rng, today + timedelta(days=rng.randint(3, 30))).date()
+            follow_up = follow_up if number == 0 and rng.random() < 0.4 else None
             actions.save_activity(
                 actor=None,
                 activity=Activity(
@@ -157,4 +217,5 @@ def seed(*, stdout, options):
                     next_follow_up=follow_up,
                 ),
             )
+        date_back(customer, entered=entered, since=since)
     stdout.write(f"Customers: {wanted - existing} created ({wanted} in all).")
