@@ -46,6 +46,20 @@ _READ_CUSTOMERS = [
 ]
 # The sales system's catalogue: products and stock are not tied to a customer.
 _READ_CATALOGUE = ["sales.view_product", "sales.view_stock"]
+# Opportunities and their development plans: supervisors create, edit, delete and assign any;
+# account managers create them and reach their own (created by or assigned to them) through
+# crm.access; the plan's own rules (assignee or supervisor, while developing) are the actions'.
+_READ_OPPORTUNITIES = ["opportunities.view_opportunity", "opportunities.view_planitem"]
+_MANAGE_OPPORTUNITIES = [
+    *_READ_OPPORTUNITIES,
+    "opportunities.add_opportunity",
+    "opportunities.change_opportunity",
+    "opportunities.delete_opportunity",
+    "opportunities.assign_opportunity",
+    "opportunities.add_planitem",
+    "opportunities.change_planitem",
+    "opportunities.delete_planitem",
+]
 
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: [
@@ -56,6 +70,7 @@ ROLE_PERMISSIONS = {
         *_READ_CATALOGUE,
         "customers.share_customer",
         "customers.restore_customer",
+        *_READ_OPPORTUNITIES,
     ],
     SUPERVISOR: [
         "crm.view_dictionaryentry",
@@ -63,10 +78,18 @@ ROLE_PERMISSIONS = {
         *_READ_CATALOGUE,
         "customers.share_customer",
         "customers.restore_customer",
+        *_MANAGE_OPPORTUNITIES,
     ],
     # Account managers reach their own customers through object permissions (crm.access).
-    ACCOUNT_MANAGER: ["crm.view_dictionaryentry", "customers.add_customer", *_READ_CATALOGUE],
-    VIEWER: ["crm.view_dictionaryentry", *_READ_CUSTOMERS, *_READ_CATALOGUE],
+    # They create opportunities and plan items; model-level view or change would show them all.
+    ACCOUNT_MANAGER: [
+        "crm.view_dictionaryentry",
+        "customers.add_customer",
+        *_READ_CATALOGUE,
+        "opportunities.add_opportunity",
+        "opportunities.add_planitem",
+    ],
+    VIEWER: ["crm.view_dictionaryentry", *_READ_CUSTOMERS, *_READ_CATALOGUE, *_READ_OPPORTUNITIES],
 }
 
 
