@@ -12,6 +12,12 @@ from crm.display import display_name
 from customers.models import Customer, Level
 
 
+def nowrap(text):
+    """A short value kept on one line at phone width ("010-86997421", not "010-" over "86997421");
+    the table scrolls inside its wrapper instead (static/css/app.css)."""
+    return format_html('<span class="text-nowrap">{}</span>', text)
+
+
 class CustomerTable(tables.Table):
     code = tables.Column(verbose_name=_("Code"), linkify=lambda record: record.get_absolute_url())
     name = tables.Column(
@@ -58,9 +64,9 @@ class CustomerTable(tables.Table):
             "region": lambda customer: customer.region.display_label if customer.region_id else "—",
             "level": lambda customer: levels.get(customer.level, customer.level),
             "account_manager": lambda customer: display_name(customer.account_manager),
-            "phone": lambda customer: customer.phone or "—",
+            "phone": lambda customer: nowrap(customer.phone or "—"),
             "status": status,
-            "created_at": lambda customer: date_format(timezone.localtime(customer.created_at).date()),
+            "created_at": lambda customer: nowrap(date_format(timezone.localtime(customer.created_at).date())),
         }
 
     def body_rows(self):

@@ -6,6 +6,9 @@ from sales.models import Order, Product, Stock
 
 # Figures line up on the right, headers above them too (crm.formats has the rule for the text).
 FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
+# Codes, dates and other short values stay on one line at phone width ("P-1001", not "P-" over
+# "1001"): the table scrolls inside its .table-responsive wrapper instead (static/css/app.css).
+NOWRAP = {"td": {"class": "text-nowrap"}}
 
 
 class MoneyColumn(tables.Column):
@@ -31,6 +34,10 @@ class QuantityColumn(tables.Column):
 
 
 class ProductTable(tables.Table):
+    code = tables.Column(attrs=NOWRAP)
+    model = tables.Column(attrs=NOWRAP)
+    batch = tables.Column(attrs=NOWRAP)
+    unit = tables.Column(attrs=NOWRAP)
     price = MoneyColumn()
 
     class Meta:
@@ -41,9 +48,10 @@ class ProductTable(tables.Table):
 
 
 class StockTable(tables.Table):
-    product = tables.Column(verbose_name=_("Product"), order_by=("product__name", "product__code"))
+    product = tables.Column(verbose_name=_("Product"), order_by=("product__name", "product__code"), attrs=NOWRAP)
+    location = tables.Column(attrs=NOWRAP)
     quantity = QuantityColumn()
-    unit = tables.Column(verbose_name=_("Unit"), accessor="product__unit", orderable=False)
+    unit = tables.Column(verbose_name=_("Unit"), accessor="product__unit", orderable=False, attrs=NOWRAP)
 
     class Meta:
         model = Stock
@@ -53,10 +61,12 @@ class StockTable(tables.Table):
 
 
 class OrderTable(tables.Table):
-    order_no = tables.Column(linkify=True)
+    order_no = tables.Column(linkify=True, attrs=NOWRAP)
     customer = tables.Column(
         verbose_name=_("Customer"), order_by=("customer__name_pinyin",), linkify=lambda record: record.customer
     )
+    order_date = tables.DateColumn(attrs=NOWRAP)
+    status = tables.Column(attrs=NOWRAP)
 
     class Meta:
         model = Order
