@@ -48,6 +48,8 @@ class ProductTable(tables.Table):
 
 
 class StockTable(tables.Table):
+    # Pinyin order (北京, 广州, 上海): the position sales.selectors.stock_list gives each warehouse.
+    warehouse = tables.Column(order_by=("warehouse_order", "location"))
     product = tables.Column(verbose_name=_("Product"), order_by=("product__name", "product__code"), attrs=NOWRAP)
     location = tables.Column(attrs=NOWRAP)
     quantity = QuantityColumn()

@@ -179,3 +179,20 @@ def test_money_and_quantities_follow_one_rule_in_both_languages(language, value,
     with translation.override(language):
         assert formats.money(value) == money
         assert formats.quantity(value) == quantity
+
+
+def test_the_stock_page_lists_warehouses_in_pinyin_order_also_when_sorted_by_warehouse(client, supervisor_sue):
+    # The selector ranks warehouses by pinyin (北京, 广州, 上海); the table's own sort must not undo
+    # it by code point (上海 before 北京). (Asked for by h4, beside sales/tests/test_warehouse_order.py.)
+    load(
+        products=[product("P-1001")],
+        stock=[
+            {"warehouse": name, "location": "A-01", "product_code": "P-1001", "quantity": "1"}
+            for name in ("上海中转库", "北京一号库", "广州南站库")
+        ],
+    )
+    client.force_login(supervisor_sue)
+    expected = ["北京一号库", "广州南站库", "上海中转库"]
+    for sort, listed in (("", expected), ("warehouse", expected), ("-warehouse", expected[::-1])):
+        response = client.get(reverse("sales:stock_list"), {"sort": sort} if sort else {})
+        assert [row.record.warehouse for row in response.context["table"].page.object_list] == listed, sort
