@@ -47,6 +47,19 @@ class CrmConfig(AppConfig):
                 dispatch_uid=f"crm_guard_{through._meta.label_lower}",
             )
         post_migrate.connect(ensure_reference_data, dispatch_uid="crm_reference_data")
+        name_third_party_apps()
+
+
+# The admin shows these apps' names; theirs are English only ("Axes", "Guardian").
+THIRD_PARTY_APP_NAMES = {"axes": _("Login protection"), "guardian": _("Object permissions")}
+
+
+def name_third_party_apps():
+    from django.apps import apps
+
+    for label, name in THIRD_PARTY_APP_NAMES.items():
+        if apps.is_installed(label):
+            apps.get_app_config(label).verbose_name = name
 
 
 def project_app_configs():
