@@ -16,6 +16,8 @@ part offered a key the list refuses, the page is read from the list alone.
 
 from django.core.paginator import EmptyPage, Page
 from django.db import connections
+from django.db.models import QuerySet
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_tables2.paginators import LazyPaginator
 from django_tables2.rows import BoundRows
@@ -58,6 +60,18 @@ class KeysFirstPaginator(LazyPaginator):
         if isinstance(self.object_list, BoundRows):
             records = BoundRows(data=records, table=self.object_list.table)
         return Page(records, number, self)
+
+    def pages_up_to(self, limit=MAX_PAGE):
+        """How many pages the list has, counted up to ``limit`` (``limit + 1``: more than that).
+        One COUNT over at most ``limit`` pages of keys: only for a page number the list turned out
+        not to have (``out_of_range``), never on a page that exists."""
+        queryset = self.queryset()
+        cap = limit * self.per_page + 1
+        if isinstance(queryset, QuerySet):
+            rows = queryset.order_by().values("pk")[:cap].count()
+        else:
+            rows = min(len(queryset), cap)
+        return min(-(-rows // self.per_page), limit + 1)
 
     def window(self, window):
         """The rows of the list in ``window`` (a slice with a stop), keys first."""
@@ -107,3 +121,39 @@ def _rows(queryset, keys):
         return []
     by_pk = {row.pk: row for row in queryset.filter(pk__in=keys)}
     return [by_pk[key] for key in keys if key in by_pk]
+
+
+class PageOutOfRange(Exception):
+    """A page number the list doesn't have: ``message`` says so, ``page`` is the page to show
+    instead (None: the first)."""
+
+    def __init__(self, message, page=None):
+        super().__init__(message)
+        self.message = message
+        self.page = page
+
+
+def out_of_range(paginator, asked):
+    """The PageOutOfRange for ``asked`` (the ``?page=`` text) that ``paginator`` refused: the
+    last page if the list has fewer pages, the deepest numbered one if it has more than MAX_PAGE,
+    the first for a number below 1 or no number at all (``paginator`` may then be None)."""
+    if not (asked.isascii() and asked.isdigit()):
+        shown = asked if len(asked) <= 20 else asked[:20] + "…"
+        return PageOutOfRange(gettext("“%(page)s” is not a page number: here is the first page.") % {"page": shown})
+    number = int(asked)
+    if number < 1:
+        return PageOutOfRange(gettext("Page %(page)s doesn't exist: here is the first page.") % {"page": number})
+    pages = paginator.pages_up_to(MAX_PAGE)
+    if pages == 0:
+        return PageOutOfRange(gettext("Page %(page)s doesn't exist: the list is empty.") % {"page": number})
+    if pages > MAX_PAGE:
+        message = gettext(
+            "Page %(page)s is too deep: numbered pages stop at %(max)s; narrow the list with the filters."
+        )
+        return PageOutOfRange(message % {"page": number, "max": MAX_PAGE}, page=MAX_PAGE)
+    message = ngettext(
+        "Page %(page)s doesn't exist: the list has %(pages)s page; here is the last one.",
+        "Page %(page)s doesn't exist: the list has %(pages)s pages; here is the last one.",
+        pages,
+    )
+    return PageOutOfRange(message % {"page": number, "pages": pages}, page=pages if pages > 1 else None)

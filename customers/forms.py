@@ -1,6 +1,7 @@
 import hashlib
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
@@ -134,11 +135,24 @@ class CustomerForm(forms.ModelForm):
 
 
 class ContactForm(forms.ModelForm):
+    """A contact. ``primary``: the customer's primary contact now, if another one; ticking "primary"
+    then says whose badge moves, and static/js/app.js asks before the form is sent."""
+
     class Meta:
         model = Contact
         fields = ["name", "gender", "position", "office_phone", "mobile", "email", "is_primary", "memo"]
         formfield_callback = safe_formfield
         widgets = {"memo": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, primary=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if primary is not None and primary.pk != self.instance.pk:
+            names = {"name": primary.name}
+            field = self.fields["is_primary"]
+            field.help_text = _("The primary contact now is %(name)s; ticking this moves the badge here.") % names
+            field.widget.attrs["data-confirm-checked"] = (
+                _("Make this contact the primary contact instead of %(name)s?") % names
+            )
 
 
 class ActivityForm(forms.ModelForm):
@@ -153,6 +167,12 @@ class ActivityForm(forms.ModelForm):
             "next_follow_up": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "detail": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and self.initial.get("occurred_at") is None:
+            # A new activity is usually written down as it happens: now, in the user's time zone.
+            self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
 
 
 class ShareForm(forms.Form):

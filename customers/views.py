@@ -11,6 +11,7 @@ from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
 from crm import access
+from crm.forms import prepare_filter_form
 from crm.mixins import ListPageMixin, PermissionRequiredMixin
 from crm.security import client_ip
 from customers import actions, selectors
@@ -45,21 +46,29 @@ class CustomerListView(LoginRequiredMixin, ListPageMixin, FilterView):
 
     def _next_url(self, table):
         """A link to the rows after this page, in pinyin order (O(1) at any depth)."""
-        if self.request.GET.get("sort") or not hasattr(table, "page"):
+        if self.request.GET.get("sort") or not hasattr(table, "page") or not table.page.has_next():
             return None
-        rows = list(table.page.object_list)
-        if len(rows) < table.paginator.per_page:
-            return None
-        last = rows[-1].record
+        last = list(table.page.object_list)[-1].record
         query = self.request.GET.copy()
         query.pop("page", None)
         query["after"] = f"{last.name_pinyin}~{last.pk}"
         return f"?{query.urlencode()}"
 
+    def _first_url(self):
+        """On a page reached by keyset: the list's first page, its filters kept."""
+        if self._keyset() is None:
+            return None
+        query = self.request.GET.copy()
+        query.pop("after", None)
+        query.pop("page", None)
+        return f"?{query.urlencode()}" if query else self.request.path
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["next_url"] = self._next_url(context["table"])
+        # The table's pager (customers/customer_table.html) reads these.
+        context["table"].keyset_next = self._next_url(context["table"])
+        context["table"].keyset_first = self._first_url()
         context["can_create"] = access.can(user, "customers.add_customer")
         context["can_restore"] = access.can(user, "customers.restore_customer")
         context["can_export"] = access.can(user, "customers.export_customer")
@@ -204,6 +213,10 @@ CHILD_KINDS = {
         "saved": gettext_lazy("The contact was saved."),
         "deleted": gettext_lazy("The contact was deleted."),
         "titles": (gettext_lazy("Add contact"), gettext_lazy("Edit contact")),
+        # The form names the primary contact whose badge a newly ticked "primary" moves.
+        "form_kwargs": lambda user, customer: {
+            "primary": selectors.contacts_of(user=user, customer=customer).filter(is_primary=True).first()
+        },
     },
     "activity": {
         "form": ActivityForm,
@@ -225,7 +238,8 @@ def _child_form(request, code, kind, pk=None):
         instance = spec["model"](customer=customer)
     else:
         instance = get_object_or_404(spec["rows"](user=request.user, customer=customer), pk=pk)
-    form = spec["form"](request.POST or None, instance=instance)
+    extra = spec["form_kwargs"](request.user, customer) if "form_kwargs" in spec else {}
+    form = spec["form"](request.POST or None, instance=instance, **extra)
     if request.method == "POST" and form.is_valid():
         child = form.save(commit=False)
         child.customer = customer
@@ -285,6 +299,7 @@ def customer_export(request):
     filterset = CustomerFilter(
         request.GET or None, queryset=selectors.customer_list(user=request.user), request=request
     )
+    prepare_filter_form(filterset)
     form = ExportForm(request.GET or None)
     if "file_format" not in request.GET or not form.is_valid() or not filterset.is_valid():
         return render(request, "customers/customer_export.html", {"form": form, "filter": filterset})

@@ -6,10 +6,10 @@ A scenario signs in, does what produces the message (following redirects) in the
 by the language cookie, and returns the response and the values the message interpolates
 (names, codes), which are left out before the language is judged.
 
-Two messages are reachable only by a race (two people deleting or restoring the same customer at
-the same moment: the view read the customer before the other request moved it); their rows
-(``RACES``) check that the action's refusal, which the view shows as it is, speaks the
-request's language.
+A few messages are reachable only by a race (two people deleting or restoring the same customer
+at the same moment, a transfer's customers changing between its confirmation and its action: the
+view read the rows before the other request moved them); their rows (``RACES``) check that the
+action's refusal, which the view shows as it is, speaks the request's language.
 """
 
 import ast
@@ -24,7 +24,7 @@ from django.utils import translation
 from crm.tests.test_lazy_translation import project_modules
 from customers import actions
 from customers.actions import ActionError
-from customers.models import Level
+from customers.models import Customer, Level
 from customers.tests.factories import make_activity, make_contact, make_customer, region, share
 
 pytestmark = pytest.mark.django_db
@@ -177,10 +177,42 @@ def delete_activity(client, world):
     return client.post(url, follow=True), []
 
 
+def transfer_choice(world):
+    return {"from_manager": world["manager_ann"].pk, "to_manager": world["manager_bob"].pk, "codes": world["A"].code}
+
+
 def transfer_customers(client, world):
     client.force_login(world["superuser_sam"])
-    data = {"from_manager": world["manager_ann"].pk, "to_manager": world["manager_bob"].pk, "codes": world["A"].code}
+    preview = client.post(reverse("customers:transfer"), transfer_choice(world))
+    confirmation = preview.context["confirm_form"].initial
+    data = {**transfer_choice(world), **confirmation, "confirm": "1"}
     return client.post(reverse("customers:transfer"), data, follow=True), [world["A"].code]
+
+
+def confirm_a_transfer_that_changed_since_its_preview(client, world):
+    client.force_login(world["superuser_sam"])
+    data = {**transfer_choice(world), "expected": 2, "selection": "0" * 32, "confirm": "1"}
+    return client.post(reverse("customers:transfer"), data, follow=True), [world["A"].code]
+
+
+def customer_page_past_the_end(client, world):
+    client.force_login(world["manager_ann"])
+    return client.get(reverse("customers:list"), {"page": 999}, follow=True), ["999", "1"]
+
+
+def order_page_that_is_no_number(client, world):
+    client.force_login(world["supervisor_sue"])
+    return client.get(reverse("sales:order_list"), {"page": "x2"}, follow=True), ["x2"]
+
+
+def empty_list_page(client, world):
+    client.force_login(world["superuser_sam"])
+    return client.get(reverse("sales:product_list"), {"page": 4}, follow=True), ["4"]
+
+
+def page_below_one(client, world):
+    client.force_login(world["superuser_sam"])
+    return client.get(reverse("audit"), {"page": 0}, follow=True), ["0"]
 
 
 VIEWS = "customers/views.py"
@@ -199,6 +231,13 @@ SCENARIOS = {
     f"{VIEWS}::_child_form::spec['saved']": [save_contact, save_activity],
     f"{VIEWS}::_child_delete::spec['deleted']": [delete_contact, delete_activity],
     f"{VIEWS}::customer_transfer::message % {{'count': moved}}": [transfer_customers],
+    f"{VIEWS}::customer_transfer::CHANGED_SINCE_PREVIEW": [confirm_a_transfer_that_changed_since_its_preview],
+    "crm/mixins.py::ListPageMixin.get::error.message": [
+        customer_page_past_the_end,
+        order_page_that_is_no_number,
+        empty_list_page,
+        page_below_one,
+    ],
 }
 
 
@@ -211,9 +250,17 @@ def restore_a_customer_not_in_the_bin(world):
     actions.restore_customer(actor=world["supervisor_sue"], customer=world["A"])
 
 
+def transfer_what_changed_after_the_confirmation_was_checked(world):
+    customers = Customer.objects.filter(pk=world["A"].pk)
+    actions.transfer_customers(
+        actor=world["superuser_sam"], customers=customers, to_manager=world["manager_bob"], expected=[]
+    )
+
+
 RACES = {
     f"{VIEWS}::customer_delete::str(error)": delete_twice,
     f"{VIEWS}::customer_restore::str(error)": restore_a_customer_not_in_the_bin,
+    f"{VIEWS}::_transfer::str(error)": transfer_what_changed_after_the_confirmation_was_checked,
 }
 
 
