@@ -173,13 +173,13 @@ def assign_opportunity(*, actor, opportunity, assignee):
 # --- the development plan ------------------------------------------------------------------------
 
 
-def _plan_opportunity(actor, opportunity_id, action):
-    """The plan's opportunity, locked, if ``actor`` may ``action`` its plan now; else ActionError."""
+def _plan_opportunity(actor, opportunity_id):
+    """The plan's opportunity, locked, if ``actor`` may change its plan now; else ActionError."""
     locked = _locked(Opportunity(pk=opportunity_id))
     _refuse_closed(locked)
     if locked.status != Status.DEVELOPING:
         raise ActionError(_("The development plan can only be changed while the opportunity is in development."))
-    if not rules.may_plan(actor, locked, action):
+    if not rules.may_plan(actor, locked):
         raise ActionError(
             _("Only the account manager the opportunity is assigned to, or a sales supervisor, may change its plan.")
         )
@@ -198,7 +198,7 @@ def save_plan_item(*, actor, item):
     """Add a plan item (an unsaved instance with its opportunity) or save the date and what to do
     of an existing one, while the opportunity is in development: its assignee or a supervisor."""
     if item.pk is None:
-        _plan_opportunity(actor, item.opportunity_id, "add")
+        _plan_opportunity(actor, item.opportunity_id)
         item.created_by = actor
         item.created_at = timezone.now()
         item.result = ""
@@ -210,7 +210,7 @@ def save_plan_item(*, actor, item):
     if stored is None:
         raise ActionError(_("This plan item no longer exists."))
     # The stored opportunity decides: a plan item never moves to another opportunity.
-    _plan_opportunity(actor, stored, "change")
+    _plan_opportunity(actor, stored)
     current = _stored_item(item)
     current.plan_date, current.todo = item.plan_date, item.todo
     _validate(current)
@@ -225,7 +225,7 @@ def record_plan_result(*, actor, item, result):
     stored = PlanItem.objects.filter(pk=item.pk).values_list("opportunity_id", flat=True).first()
     if stored is None:
         raise ActionError(_("This plan item no longer exists."))
-    _plan_opportunity(actor, stored, "change")
+    _plan_opportunity(actor, stored)
     result = (result or "").strip()
     if not result:
         raise ActionError(_("Describe the result of this step."))
@@ -243,7 +243,7 @@ def delete_plan_item(*, actor, item):
     stored = PlanItem.objects.filter(pk=item.pk).values_list("opportunity_id", flat=True).first()
     if stored is None:
         raise ActionError(_("This plan item no longer exists."))
-    _plan_opportunity(actor, stored, "delete")
+    _plan_opportunity(actor, stored)
     _stored_item(item).delete()
 
 

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,10 @@ TRANSITIONS = {
     Status.FAILED: frozenset(),
 }
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED})
+
+
+# Text fields carry their limit as a validator too: a TextField's max_length binds only forms, and
+# the actions validate every value (model.full_clean), whoever calls them.
 
 
 class Opportunity(models.Model):
@@ -66,7 +70,7 @@ class Opportunity(models.Model):
     # A person's name (姓名), as for a customer's contacts.
     contact_name = models.CharField(_("contact"), max_length=50)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True, validators=[validate_phone])
-    description = models.TextField(_("description"), max_length=2000, blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True, validators=[MaxLengthValidator(2000)])
 
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.UNASSIGNED, editable=False
@@ -93,7 +97,9 @@ class Opportunity(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
-    failure_reason = models.TextField(_("reason for termination"), max_length=1000, blank=True, editable=False)
+    failure_reason = models.TextField(
+        _("reason for termination"), max_length=1000, blank=True, editable=False, validators=[MaxLengthValidator(1000)]
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("customer"),
@@ -155,7 +161,7 @@ class PlanItem(models.Model):
     )
     plan_date = models.DateField(_("date"))
     todo = models.CharField(pgettext_lazy("plan item", "to do"), max_length=200)
-    result = models.TextField(_("result"), max_length=1000, blank=True)
+    result = models.TextField(_("result"), max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
     result_recorded_at = models.DateTimeField(_("result recorded at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

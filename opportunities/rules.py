@@ -45,13 +45,14 @@ def may_assign(user, opportunity):
     return opportunity.can_move_to(Status.DEVELOPING) and access.can(user, "opportunities.assign_opportunity")
 
 
-def may_plan(user, opportunity, action="change"):
-    """Add (``action="add"``), edit or delete plan items and record their results while in
-    development: the assignee or a supervisor."""
+def may_plan(user, opportunity):
+    """Add, edit or delete plan items and record their results while in development: the assignee
+    or a supervisor (who may change every plan item; account managers may only add them, to the
+    plans of the opportunities they develop)."""
     return (
         _active(user)
         and opportunity.status == Status.DEVELOPING
-        and (opportunity.assigned_to_id == user.pk or access.sees_all(user, PlanItem, action))
+        and (opportunity.assigned_to_id == user.pk or access.sees_all(user, PlanItem, "change"))
     )
 
 
