@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django_filters.views import FilterView
 
 from crm import access
+from crm.dashboard import render_cards
 from crm.filters import AuditLogFilter
 from crm.mixins import ListPageMixin, PermissionRequiredMixin
 from crm.tables import AuditLogTable
@@ -12,7 +13,8 @@ from crm.tables import AuditLogTable
 
 @login_required
 def dashboard(request):
-    return render(request, "crm/dashboard.html")
+    """The start page: where to go, and the cards the apps contribute (crm.dashboard)."""
+    return render(request, "crm/dashboard.html", {"cards": render_cards(request)})
 
 
 class AuditLogView(PermissionRequiredMixin, ListPageMixin, FilterView):
