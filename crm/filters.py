@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
-from crm.audit import ACTION_LABELS
+from crm.audit import action_choices, action_condition, model_label
 from crm.display import display_name
 from crm.forms import SaneDateFilter
 
@@ -34,7 +34,7 @@ class UserFilter(django_filters.ModelChoiceFilter):
 class ContentTypeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         model = obj.model_class()
-        return str(model._meta.verbose_name) if model else obj.model
+        return model_label(model) if model else obj.model
 
 
 class ContentTypeFilter(django_filters.ModelChoiceFilter):
@@ -44,7 +44,7 @@ class ContentTypeFilter(django_filters.ModelChoiceFilter):
 class AuditLogFilter(django_filters.FilterSet):
     actor = UserFilter(queryset=_actors, label=_("User"))
     content_type = ContentTypeFilter(queryset=_audited_models, label=_("Model"))
-    action = django_filters.ChoiceFilter(choices=list(ACTION_LABELS.items()), label=_("Action"))
+    action = django_filters.ChoiceFilter(choices=action_choices, method="filter_action", label=_("Action"))
     date_from = SaneDateFilter(
         field_name="timestamp",
         lookup_expr="date__gte",
@@ -61,3 +61,6 @@ class AuditLogFilter(django_filters.FilterSet):
     class Meta:
         model = LogEntry
         fields = ["actor", "content_type", "action", "date_from", "date_to"]
+
+    def filter_action(self, queryset, name, value):
+        return queryset.filter(action_condition(value))

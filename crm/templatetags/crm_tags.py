@@ -25,13 +25,12 @@ def history_panel(obj, limit=20):
     recent = list(queryset.order_by("-timestamp")[:limit])
     names = related_names(recent)
     for entry in recent:
-        label = action_label(entry)
         entries.append(
             {
                 "timestamp": entry.timestamp,
                 "actor": actor_name(entry),
                 "actor_deleted": actor_was_deleted(entry),
-                "label": label,
+                "label": action_label(entry),
                 "summary": describe_changes(entry, names=names),
             }
         )
