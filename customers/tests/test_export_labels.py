@@ -198,3 +198,20 @@ def test_an_import_updates_only_customers_the_importing_user_may_change(
     with translation.override("zh-hans"):
         result = CustomerResource(actor=manager_ann).import_data(dataset)
     assert result.has_validation_errors() and result.totals["update"] == 0
+
+
+def test_the_export_reads_labels_and_names_without_a_query_per_row(client, superuser_sam, manager_ann, manager_bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(count):
+        while Customer.objects.count() < count:
+            manager = manager_ann if Customer.objects.count() % 2 else manager_bob
+            make_customer(manager, region=region("chongqing"), level=Level.MAJOR, satisfaction=3, credit=4)
+        with CaptureQueriesContext(connection) as queries:
+            _header, rows = export_rows(client, superuser_sam, "zh-hans")
+        assert len(rows) == count
+        return len(queries)
+
+    queries_for(3)  # the first request also fills caches (content types, the session)
+    assert queries_for(3) == queries_for(30)
