@@ -50,10 +50,15 @@ envfile: $(CRM_ENV_FILE)
 migrate: setup $(CRM_ENV_FILE)
 	$(PY) manage.py migrate --noinput
 
-# With DEBUG off, WhiteNoise serves the static files collected into STATIC_ROOT.
-run: migrate
-	$(PY) manage.py seed_demo
+# With DEBUG off, WhiteNoise serves the static files collected into STATIC_ROOT, under hashed
+# names listed in its manifest. Collecting hashes and compresses every file (minutes for echarts
+# on a slow machine), so it runs again only when our static files or the npm packages change.
+STATIC_ROOT ?= staticfiles
+$(STATIC_ROOT)/staticfiles.json: node_modules/.installed $(shell find static -type f) | setup $(CRM_ENV_FILE)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: migrate $(STATIC_ROOT)/staticfiles.json
+	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: setup
