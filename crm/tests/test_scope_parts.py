@@ -13,10 +13,11 @@ from crm.testing.matrix import PERSONAS
 from customers import actions
 from customers.models import Activity, Contact, Customer
 from customers.tests.factories import make_activity, make_contact, make_customer, share
+from opportunities.models import Opportunity, PlanItem
 from sales.models import Order, OrderLine
 from sales.tests.factories import line, load, order, product
 
-SCOPED_MODELS = (Customer, Contact, Activity, Order, OrderLine)
+SCOPED_MODELS = (Customer, Contact, Activity, Order, OrderLine, Opportunity, PlanItem)
 ACTIONS = ("view", "change", "delete", "share", "restore")
 
 
