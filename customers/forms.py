@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import access
 from crm.dictionary import active_entries
 from crm.display import display_name
+from crm.formats import text_list
 from crm.forms import safe_formfield
 from crm.models import DictionaryEntry
 from customers import selectors
@@ -281,14 +282,17 @@ class TransferForm(forms.Form):
         """What the codes that won't move are, one sentence each (after a successful ``clean``)."""
         problems = []
         if self.unknown:
-            problems.append(_("No customer has these codes: %(codes)s.") % {"codes": ", ".join(self.unknown)})
+            problems.append(_("No customer has these codes: %(codes)s.") % {"codes": text_list(self.unknown)})
         if self.binned:
-            problems.append(_("These customers are in the recycle bin: %(codes)s.") % {"codes": ", ".join(self.binned)})
+            problems.append(_("These customers are in the recycle bin: %(codes)s.") % {"codes": text_list(self.binned)})
         if self.elsewhere:
-            listed = ", ".join(f"{c.code} ({display_name(c.account_manager)})" for c in self.elsewhere)
+            customers = text_list(
+                _("%(code)s (%(manager)s)") % {"code": c.code, "manager": display_name(c.account_manager)}
+                for c in self.elsewhere
+            )
             problems.append(
                 _("These customers are managed by someone else and stay as they are: %(customers)s.")
-                % {"customers": listed}
+                % {"customers": customers}
             )
         return problems
 

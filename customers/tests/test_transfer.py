@@ -339,11 +339,11 @@ def test_the_preview_in_chinese(client, settings, manager_ann, manager_bob, supe
     make_customer(manager_ann)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     response = post(
-        client, superuser_sam, {"from_manager": manager_ann.pk, "to_manager": manager_bob.pk, "codes": "KH0"}
+        client, superuser_sam, {"from_manager": manager_ann.pk, "to_manager": manager_bob.pk, "codes": "KH1 KH0"}
     )
     page = text(response)
-    assert "KH0" in page
-    assert "Unknown" not in page and "transferred" not in page
+    assert "没有客户使用这些编号：KH0、KH1。" in page
+    assert "customer" not in page
 
 
 # --- the share page -------------------------------------------------------------------------------
