@@ -99,3 +99,44 @@ def login(page, username, password):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     submit(page, "button[type=submit]")
+
+
+# The two widths every page is looked at: a desktop window and a 390 px phone (plain viewports:
+# Chromium's mobile emulation would zoom out of a page that is too wide instead of letting it
+# scroll, and the screens test looks for exactly that scrolling).
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# The browser's language (Accept-Language) for each of the CRM's languages.
+BROWSER_LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
+
+
+@pytest.fixture
+def language():
+    """The language the browser asks for; a test parametrises it with "zh-hans" or "en"."""
+    return "zh-hans"
+
+
+def open_page(browser, live_server, *, language, viewport):
+    """A page in a new browser context speaking ``language`` at ``viewport``; close its context."""
+    context = browser.new_context(locale=BROWSER_LOCALES[language], viewport=viewport)
+    context.set_default_timeout(ACTION_TIMEOUT)
+    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT)
+    page = context.new_page()
+    page.base_url = live_server.url
+    return page
+
+
+@pytest.fixture
+def desktop(browser, live_server, demo, language):
+    """A desktop-sized page (1280 px) on the demo data, in ``language``."""
+    page = open_page(browser, live_server, language=language, viewport=DESKTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, demo, language):
+    """A phone-sized page (390 px) on the demo data, in ``language``."""
+    page = open_page(browser, live_server, language=language, viewport=PHONE)
+    yield page
+    page.context.close()
