@@ -80,3 +80,14 @@ def test_the_primary_contact_badge_says_primary_contact(client, manager_ann, lan
     html = get(client, manager_ann, customer.get_absolute_url(), language)
     panel = html.split('data-testid="contacts-panel"')[1]
     assert re.search(rf'<span class="badge[^"]*">{badge}</span>', panel)
+
+
+@pytest.mark.parametrize(("language", "shown"), [("zh-hans", "名称、电话"), ("en", "name, phone")])
+def test_a_list_in_running_text_is_joined_as_the_language_writes_it(language, shown):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override(language):
+        items = [translation.gettext("name"), translation.gettext("phone")]
+        html = Template("{% load words %}{{ items|text_list }}").render(Context({"items": items}))
+    assert html == shown
