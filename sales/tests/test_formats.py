@@ -114,14 +114,21 @@ def test_the_order_page_shows_money_grouped_quantities_whole_and_the_date_in_iso
     assert_no_other_date_spelling(html)
 
 
-@pytest.mark.parametrize(("language", "summary"), [("zh-hans", "合计 815,585.95 元"), ("en", "815,585.95 yuan in all")])
+@pytest.mark.parametrize(
+    ("language", "summary", "last_order"),
+    [
+        ("zh-hans", "合计 815,585.95 元", "最近下单日期：2026-11-23"),
+        ("en", "815,585.95 yuan in all", "Last order date: 2026-11-23"),
+    ],
+)
 def test_the_customer_page_orders_panel_shows_the_total_grouped_in_both_languages(
-    client, world, manager_ann, language, summary
+    client, world, manager_ann, language, summary, last_order
 ):
     html = page(client, manager_ann, world["customer"].get_absolute_url(), language)
     panel = html.split('data-testid="orders-panel"')[1].split('data-testid="audience-panel"')[0]
     text = " ".join(re.sub(r"<[^>]+>", " ", panel).split())
     assert summary in text
+    assert last_order in text
     assert "815585.95" not in panel
     assert "2026-11-23" in text  # the order's date and the customer's last order date
     assert_no_other_date_spelling(html)
