@@ -153,7 +153,7 @@ def test_the_customer_list_shows_one_pager(client, manager_ann, language):
     assert len(pagers(html)) == 1
     assert "Next 50" not in html and "下 50 条" not in html
     pager = pagers(html)[0]
-    next_link = re.search(r'href="([^"]+)" class="page-link" data-testid="keyset-next"', pager).group(1)
+    next_link = re.search(r'href="([^"]+)" data-testid="keyset-next"', pager).group(1)
     assert "after=" in next_link
     # The page it leads to (read by keyset, without a number) has one pager too: first page, no next.
     html = client.get(reverse("customers:list") + next_link.replace("&amp;", "&")).content.decode()
