@@ -133,7 +133,7 @@ def update_customer(*, actor, customer):
     except IntegrityError:
         raise ActionError(_("A customer with this unified social credit code already exists.")) from None
     if customer.account_manager_id != previous.account_manager_id:
-        _revoke_all(customer, previous.account_manager)
+        _release_owner(customer, previous.account_manager)
         _grant_owner(customer, customer.account_manager)
     return customer
 

@@ -101,6 +101,20 @@ def test_shares_with_third_parties_survive_transfers(
     assert grants(customer, manager_ann) == OWNER
 
 
+def test_a_share_comes_back_when_the_edit_form_moves_the_customer_on(
+    manager_ann, manager_bob, supervisor_sue, superuser_sam
+):
+    # The same rule when the manager changes through the customer form, not the transfer page.
+    customer = share(make_customer(manager_ann), manager_bob, "view", actor=supervisor_sue)
+    transfer([customer], manager_bob, superuser_sam)
+    customer.refresh_from_db()
+    customer.account_manager = manager_ann
+    actions.update_customer(actor=superuser_sam, customer=customer)
+    assert manager_of(customer) == manager_ann
+    assert grants(customer, manager_ann) == OWNER
+    assert grants(customer, manager_bob) == {"view_customer"}
+
+
 def test_a_manager_without_an_earlier_share_loses_access_when_the_customer_moves(
     manager_ann, manager_bob, superuser_sam
 ):
