@@ -56,6 +56,16 @@ def plan_item_by_pk(*, user, pk):
     return get_object_or_404(access.visible(user, PlanItem).select_related("opportunity"), pk=pk)
 
 
+def opportunities_of_customer(*, user, customer):
+    """The opportunities ``user`` may see that became ``customer`` (the customer page's panel)."""
+    return (
+        access.visible(user, Opportunity)
+        .filter(customer=customer)
+        .select_related("assigned_to")
+        .order_by("-closed_at", "-id")
+    )
+
+
 def _next_open_item():
     """The earliest plan item of the outer opportunity that has no result yet (overdue ones first)."""
     return PlanItem.objects.filter(opportunity=OuterRef("pk"), result="").order_by("plan_date", "id")

@@ -165,6 +165,21 @@ def test_board_counts_every_status_of_what_the_user_sees(world, django_assert_nu
     assert {card.title for card in column} == {"安录入博开发", "博自己的"}
 
 
+def test_the_customer_panel_shows_the_opportunity_a_customer_came_from_to_those_who_see_it(personas):
+    ann, bob, sue = personas["manager_ann"], personas["manager_bob"], personas["supervisor_sue"]
+    opportunity = developing(bob, ann, supervisor=sue)
+    customer = actions.succeed_opportunity(actor=ann, opportunity=opportunity).customer
+    developing(ann, ann, supervisor=sue)  # another, not this customer's
+    for user in (ann, bob, sue):
+        assert list(selectors.opportunities_of_customer(user=user, customer=customer)) == [opportunity]
+    # Re-assigned away from ann before closing, created by sue: ann would no longer see it.
+    other = developing(sue, ann, supervisor=sue)
+    actions.assign_opportunity(actor=sue, opportunity=other, assignee=bob)
+    actions.link_to_customer(actor=sue, opportunity=Opportunity.objects.get(pk=other.pk), customer=customer)
+    assert list(selectors.opportunities_of_customer(user=ann, customer=customer)) == [opportunity]
+    assert set(selectors.opportunities_of_customer(user=sue, customer=customer)) == {opportunity, other}
+
+
 def test_the_assignee_choices_are_active_account_managers_only(personas):
     bob = personas["manager_bob"]
     bob.is_active = False
