@@ -430,6 +430,8 @@ def _name(obj):
         return display_name(obj)
     if isinstance(obj, Permission):
         return _permission_words(obj.codename, obj.name)
+    if isinstance(obj, Group):
+        return str(role_label(obj.name))
     return str(obj)
 
 
@@ -694,6 +696,14 @@ def _describe_bulk(entry, model, data, names):
         parts.append(ngettext("%(count)s row", "%(count)s rows", rows) % {"count": quantity(rows)})
     if event == "export" and data.get("format"):
         parts.append(labelled(gettext("format"), str(data["format"]).upper()))
+    kinds = data.get("kinds") if event == "import" and isinstance(data.get("kinds"), dict) else {}
+    counts = [kind for kind in kinds.values() if isinstance(kind, dict)]
+    if counts:
+        total = {key: sum(int(kind.get(key) or 0) for kind in counts) for key in ("created", "updated", "unchanged")}
+        parts.append(
+            gettext("%(created)s new, %(updated)s changed, %(unchanged)s unchanged")
+            % {key: quantity(value) for key, value in total.items()}
+        )
     updated = data.get("customers_updated")
     if event == "import" and isinstance(updated, int) and updated:
         parts.append(

@@ -410,3 +410,30 @@ def test_the_audit_page_reads_related_names_in_a_bounded_number_of_queries(
     assert len(rows) == min(100, LogEntry.objects.count())
     contacts = [row for row in rows if row["object_repr"].startswith("联系人")]
     assert contacts and all("批量客户" in row["object_repr"] for row in contacts)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_import_row_names_its_file_and_counts(client, admin, manager_ann, tmp_path, language):
+    from sales.tests.test_import import FIXTURE_CUSTOMER_CODE, FIXTURES, KINDS, run
+
+    imported = make_customer(manager_ann, name="安诚贸易有限公司")
+    paths = []
+    for kind in KINDS:
+        path = tmp_path / f"{kind}.csv"
+        text = (FIXTURES / f"{kind}.csv").read_text(encoding="utf-8")
+        path.write_text(text.replace(FIXTURE_CUSTOMER_CODE, imported.code), encoding="utf-8")
+        paths.append(path)
+    run(*paths)
+    rows = audit_rows(client, admin, language, "?action=import")
+    assert rows
+    for row in rows:
+        assert row["action"] == in_language(language, "Import")
+        assert ".csv" in row["changes"]
+        assert re.search(r"\d", row["changes"]), "the row count"
+        with translation.override(language):
+            counts = _("%(created)s new, %(updated)s changed, %(unchanged)s unchanged") % dict.fromkeys(
+                ("created", "updated", "unchanged"), "NUMBER"
+            )
+        assert re.search(re.escape(counts).replace("NUMBER", r"\d+"), row["changes"]), row["changes"]
+        assert not BARE_NUMBER.search(row["changes"]), row["changes"]
+        assert "None" not in row["changes"] and "{" not in row["changes"]
