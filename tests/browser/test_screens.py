@@ -26,7 +26,8 @@ PASSWORDS = {username: password for username, password, *_rest in DEMO_USERS}
 
 # The elements whose right edge passes the window's, outermost first, leaving out those inside a
 # box that scrolls or clips them (a .table-responsive): those don't move the page.
-STICKING_OUT = """() => {
+STICKING_OUT = """async () => {
+    await document.fonts.ready;  // icons and CJK glyphs in place before measuring
     const width = window.innerWidth;
     const clipped = (element) => {
         for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
@@ -106,17 +107,16 @@ def look(page, screen, language):
     """Open ``screen`` and check it is the page asked for, then ``check`` it."""
     response = page.goto(f"{page.base_url}{screen.path}")
     assert response is not None and response.status == screen.status, f"{screen.path}: status {response.status}"
-    expect(page).to_have_url(f"{page.base_url}{screen.path}")
+    assert response.url == f"{page.base_url}{screen.path}", f"{screen.path}: answered by {response.url}"
     check(page, screen.name, language)
 
 
 def check(page, name, language):
     """The page shown is in ``language``; save its screenshot and assert it doesn't scroll sideways."""
     expect(page.locator("html")).to_have_attribute("lang", language)
-    page.evaluate("document.fonts.ready")  # icons and CJK glyphs in place before measuring
+    found = page.evaluate(STICKING_OUT)
     width = page.viewport_size["width"]
     screenshot(page, f"screen-{name}-{language}-{width}")
-    found = page.evaluate(STICKING_OUT)
     assert found["scrollWidth"] <= found["innerWidth"], (
         f"{name} ({language}, {width} px) scrolls sideways: {found['scrollWidth']} px wide; "
         + "; ".join(found["elements"])
