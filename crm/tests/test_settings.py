@@ -277,3 +277,11 @@ def test_malformed_env_file_stops_with_one_line_naming_it(tmp_path, content, exp
 def test_a_named_env_file_that_is_missing_stops_with_one_line(tmp_path):
     line = one_line_error(check_deploy(clean_env(CRM_ENV_FILE=str(tmp_path / "missing.env"))))
     assert "missing.env" in line
+
+
+def test_the_deploy_check_flags_the_plain_http_of_the_generated_env_file(env_file):
+    # The .env of `make run` is for this machine; on a server the deploy check says so.
+    result = check_deploy(clean_env(CRM_ENV_FILE=str(env_file)))
+    output = result.stdout + result.stderr
+    for check in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert check in output, output
