@@ -6,7 +6,7 @@ from crm.forms import safe_formfield, show_limit
 from crm.models import DictionaryEntry
 from customers.forms import DictionaryChoiceField, ManagerChoiceField
 from opportunities import selectors
-from opportunities.models import Opportunity, PlanItem
+from opportunities.models import Opportunity, PlanItem, Status
 
 
 class OpportunityForm(forms.ModelForm):
@@ -38,12 +38,27 @@ class AssignForm(forms.Form):
         help_text=_("Only active users with the account manager role can be chosen."),
     )
 
+    # The assignee the page was shown with (none: unassigned), so the action can tell a page
+    # someone else has assigned since from the row as it is now (see shown_as).
+    shown_assignee = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, opportunity=None, **kwargs):
         super().__init__(*args, **kwargs)
         managers = selectors.assignable_managers()
         if opportunity is not None and opportunity.assigned_to_id:
             managers = managers.exclude(pk=opportunity.assigned_to_id)
+            self.fields["shown_assignee"].initial = opportunity.assigned_to_id
         self.fields["assigned_to"].queryset = managers
+
+    def shown_as(self, opportunity):
+        """``opportunity`` as the page showed it (unsaved): unassigned, or in development with the
+        assignee it named. The action refuses the step if the row has changed since."""
+        shown = self.cleaned_data.get("shown_assignee")
+        return Opportunity(
+            pk=opportunity.pk,
+            status=Status.DEVELOPING if shown else Status.UNASSIGNED,
+            assigned_to_id=shown,
+        )
 
 
 class PlanItemForm(forms.ModelForm):
@@ -89,3 +104,18 @@ class SucceedForm(forms.Form):
     that the opportunity's customer is another company."""
 
     allow_duplicate = forms.BooleanField(label=_("It is another company: create a new customer anyway"), required=False)
+
+
+class LinkCustomerForm(forms.Form):
+    """Close as developed successfully by linking an existing customer: one of the likely
+    duplicates the page offered (``customers``); any other id is refused."""
+
+    customer = forms.TypedChoiceField(label=_("Customer"), coerce=int, choices=())
+
+    def __init__(self, *args, customers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customers = {customer.pk: customer for customer in customers}
+        self.fields["customer"].choices = [(pk, pk) for pk in self.customers]
+
+    def chosen(self):
+        return self.customers[self.cleaned_data["customer"]]

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crm import access
-from customers.selectors import account_managers
+from customers.models import Customer
+from customers.selectors import account_managers, find_duplicates
 from opportunities import rules
 from opportunities.models import Opportunity, PlanItem, Status
 
@@ -144,3 +145,71 @@ def opportunity_steps(*, user, opportunity):
     """The names of the STEPS ``user`` may take on ``opportunity`` now (for the page's buttons):
     the same predicates the actions check, so a button shown is a step allowed."""
     return {name for name, allowed in STEPS.items() if allowed(user, opportunity)}
+
+
+# Who a step belongs to, whatever the opportunity's state: its creator (edit, delete), its
+# assignee (plan, close) or a holder of the model-level permission (a supervisor). Someone else
+# asking for the step is refused outright (403); someone it belongs to is told why the state
+# doesn't allow it now (opportunity_steps says whether it does).
+def _creator_or(user, opportunity, model, action):
+    return opportunity.created_by_id == user.pk or access.sees_all(user, model, action)
+
+
+def _assignee_or(user, opportunity, model, action):
+    mine = opportunity.assigned_to_id is not None and opportunity.assigned_to_id == user.pk
+    return mine or access.sees_all(user, model, action)
+
+
+STEP_HOLDERS = {
+    "edit": lambda user, opportunity: _creator_or(user, opportunity, Opportunity, "change"),
+    "delete": lambda user, opportunity: _creator_or(user, opportunity, Opportunity, "delete"),
+    "assign": lambda user, opportunity: access.can(user, "opportunities.assign_opportunity"),
+    "plan": lambda user, opportunity: _assignee_or(user, opportunity, PlanItem, "change"),
+    "close": lambda user, opportunity: _assignee_or(user, opportunity, Opportunity, "change"),
+}
+
+
+def holds_step(*, user, opportunity, step):
+    """True if ``step`` (a key of STEPS) belongs to ``user`` on ``opportunity`` in some state: its
+    creator or assignee as the step needs, or a supervisor. Active signed-in users only."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return STEP_HOLDERS[step](user, opportunity)
+
+
+def assignee_filter_choices(*, user):
+    """The account managers the list's assignee filter offers: everyone for those who see every
+    opportunity; for an account manager, the assignees of the opportunities they see."""
+    managers = assignable_managers()
+    if access.sees_all(user, Opportunity):
+        return managers
+    return managers.filter(pk__in=access.visible(user, Opportunity).order_by().values("assigned_to_id"))
+
+
+def likely_duplicates(*, user, opportunity):
+    """The customers the duplicate rules find for ``opportunity``'s customer (its name and contact
+    phone), as [(customer, reasons, visible)]: ``visible`` says whether ``user`` may see the
+    customer (else the page names only who manages it). Two queries."""
+    found = find_duplicates(name=opportunity.customer_name, phone=opportunity.contact_phone)
+    return duplicates_as_seen(user=user, duplicates=found)
+
+
+def duplicates_as_seen(*, user, duplicates):
+    """[(customer, reasons)] from the duplicate rules as [(customer, reasons, visible)] for ``user``."""
+    seen = access.permitted_ids(user, Customer, "view", [customer.pk for customer, _reasons in duplicates])
+    return [(customer, reasons, customer.pk in seen) for customer, reasons in duplicates]
+
+
+def board(*, user, limit=20):
+    """The pipeline board as ``user`` sees it (the whole pipeline for a supervisor, administrator
+    or viewer, one's own for an account manager): for each status in workflow order, (status,
+    count, the newest ``limit`` cards), and the success rate of the closed ones (a percentage,
+    None when none is closed). One query for the counts and one per column."""
+    counts = board_counts(user=user)
+    columns = [
+        (Status(status), counts[status], list(board_column(user=user, status=status, limit=limit)))
+        for status in Status.values
+    ]
+    closed = counts[Status.SUCCEEDED] + counts[Status.FAILED]
+    rate = round(100 * counts[Status.SUCCEEDED] / closed) if closed else None
+    return columns, rate
