@@ -14,6 +14,7 @@ from crm.demo import DEMO_USERS
 from crm.roles import ACCOUNT_MANAGER, ADMINISTRATOR
 from customers import actions
 from customers.models import Activity, Customer
+from opportunities.models import Opportunity, PlanItem, Status
 from sales import selectors as sales_selectors
 
 
@@ -48,6 +49,36 @@ def test_seed_demo_run_twice_changes_nothing(db):
     assert LogEntry.objects.count() == audit_rows
 
 
+def test_seed_demo_adds_opportunities_in_every_state_with_plans_once(db):
+    _seed_customers(4)
+    statuses = set(Opportunity.objects.values_list("status", flat=True))
+    assert statuses == set(Status.values)
+    developing = Opportunity.objects.filter(status=Status.DEVELOPING)
+    assert developing.exists() and all(opportunity.plan_items.exists() for opportunity in developing)
+    assert PlanItem.objects.exclude(result="").exists() and PlanItem.objects.filter(result="").exists()
+    rows = (
+        Customer.all_objects.count(),
+        list(Opportunity.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        list(PlanItem.objects.order_by("pk").values_list("pk", "result", "updated_at")),
+        LogEntry.objects.count(),
+    )
+    out = io.StringIO()
+    call_command("seed_demo", customers=4, stdout=out)
+    assert f"Opportunities: {len(rows[1])} present, skipped." in out.getvalue()
+    assert (
+        Customer.all_objects.count(),
+        list(Opportunity.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        list(PlanItem.objects.order_by("pk").values_list("pk", "result", "updated_at")),
+        LogEntry.objects.count(),
+    ) == rows
+
+
+def test_seed_demo_without_customers_adds_no_opportunities(db):
+    # A success would create a customer that --customers 0 didn't ask for.
+    assert "Opportunities: no demo users or customers, skipped." in _seed()
+    assert not Opportunity.objects.exists() and not Customer.all_objects.exists()
+
+
 def test_seed_demo_records_its_changes_as_the_system_user(db):
     _seed()
     entry = LogEntry.objects.filter(object_repr="ann", action=LogEntry.Action.CREATE).get()
@@ -75,7 +106,9 @@ def test_demo_customers_were_entered_over_past_years_in_office_hours(db):
     # nothing for any earlier range.
     _seed_customers()
     customers = list(Customer.objects.order_by("created_at"))
-    assert len(customers) == 12
+    # The 12 asked for, and the one a demo opportunity's success created (dated as it closed).
+    assert len(customers) == 13
+    assert Customer.objects.filter(created_by=None).count() == 12
     entered = [_local(customer.created_at) for customer in customers]
     assert entered[-1] - entered[0] >= timedelta(days=2 * 365)
     assert all(moment < timezone.now() for moment in entered)
@@ -139,6 +172,12 @@ def _snapshot():
     return {
         "customers": list(Customer.objects.order_by("code").values_list("code", "name", "created_at")),
         "activities": sorted(Activity.objects.values_list("customer__code", "occurred_at", "title")),
+        "opportunities": sorted(
+            Opportunity.objects.values_list(
+                "title", "status", "created_at", "assigned_at", "closed_at", "customer__code"
+            )
+        ),
+        "plan": sorted(PlanItem.objects.values_list("opportunity__title", "plan_date", "todo", "result_recorded_at")),
     }
 
 
