@@ -58,6 +58,11 @@ class OpportunityListView(LoginRequiredMixin, ListPageMixin, FilterView):
         return context
 
 
+def _posted(request):
+    """A form's data: the POST (even an empty one, so it is validated), or None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _refusal(opportunity, step):
     """Why the state of ``opportunity`` doesn't allow ``step`` now, in the actions' own words."""
     if opportunity.is_closed or step == "assign":
@@ -107,7 +112,7 @@ def opportunity_detail(request, pk):
 def opportunity_create(request):
     if not rules.may_create(request.user):
         raise PermissionDenied
-    form = OpportunityForm(request.POST or None)
+    form = OpportunityForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             opportunity = actions.create_opportunity(actor=request.user, opportunity=form.save(commit=False))
@@ -124,7 +129,7 @@ def opportunity_edit(request, pk):
     opportunity, refused = _open(request, pk, "edit")
     if refused:
         return refused
-    form = OpportunityForm(request.POST or None, instance=opportunity)
+    form = OpportunityForm(_posted(request), instance=opportunity)
     if request.method == "POST" and form.is_valid():
         try:
             opportunity = actions.update_opportunity(actor=request.user, opportunity=form.save(commit=False))
@@ -157,7 +162,7 @@ def opportunity_assign(request, pk):
     opportunity, refused = _open(request, pk, "assign")
     if refused:
         return refused
-    form = AssignForm(request.POST or None, opportunity=opportunity)
+    form = AssignForm(_posted(request), opportunity=opportunity)
     if request.method == "POST" and form.is_valid():
         assignee = form.cleaned_data["assigned_to"]
         try:
@@ -188,7 +193,7 @@ def _plan_form(request, pk, item=None):
     if refused:
         return refused
     instance = PlanItem(opportunity=opportunity) if item is None else _plan_item(request, opportunity, item)
-    form = PlanItemForm(request.POST or None, instance=instance)
+    form = PlanItemForm(_posted(request), instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_plan_item(actor=request.user, item=form.save(commit=False))
@@ -216,7 +221,7 @@ def plan_item_result(request, pk, item):
     if refused:
         return refused
     instance = _plan_item(request, opportunity, item)
-    form = PlanResultForm(request.POST or None, instance=instance)
+    form = PlanResultForm(_posted(request), instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
             actions.record_plan_result(actor=request.user, item=instance, result=form.cleaned_data["result"])
@@ -270,7 +275,7 @@ def opportunity_succeed(request, pk):
     opportunity, refused = _open(request, pk, "close")
     if refused:
         return refused
-    form = SucceedForm(request.POST or None)
+    form = SucceedForm(_posted(request))
     found = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -335,7 +340,7 @@ def opportunity_fail(request, pk):
     opportunity, refused = _open(request, pk, "close")
     if refused:
         return refused
-    form = FailForm(request.POST or None)
+    form = FailForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             actions.fail_opportunity(actor=request.user, opportunity=opportunity, reason=form.cleaned_data["reason"])
