@@ -6,7 +6,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from crm import access
 from crm.forms import prepare_filter_form
-from crm.paginators import DEFAULT_PAGE_SIZE, KeysFirstPaginator, PageOutOfRange, out_of_range
+from crm.paginators import DEFAULT_PAGE_SIZE, MAX_PAGE, KeysFirstPaginator, PageOutOfRange, out_of_range
 
 
 class PermissionRequiredMixin(LoginRequiredMixin):
@@ -63,9 +63,12 @@ class ListPageMixin(SingleTableMixin):
             return RequestConfig(self.request, paginate=False).configure(table)
         asked = self.request.GET.get(table.prefixed_page_field, "").strip()
         try:
-            if asked and not (asked.isascii() and asked.isdigit() and int(asked) >= 1):
-                raise EmptyPage(asked)
-            return RequestConfig(self.request, paginate={**pagination, "silent": False}).configure(table)
+            if asked and not (asked.isascii() and asked.isdigit() and asked.lstrip("0")):
+                raise EmptyPage(asked)  # not a number, or 0
+            # A number of ten digits or more is past MAX_PAGE; RequestConfig's int() refuses one of
+            # thousands (and would then show page 1), so the paginator is asked for a page too deep.
+            deep = {"page": MAX_PAGE + 1} if len(asked.lstrip("0")) >= 10 else {}
+            return RequestConfig(self.request, paginate={**pagination, **deep, "silent": False}).configure(table)
         except EmptyPage:
             raise out_of_range(getattr(table, "paginator", None), asked) from None
 

@@ -137,23 +137,22 @@ def out_of_range(paginator, asked):
     """The PageOutOfRange for ``asked`` (the ``?page=`` text) that ``paginator`` refused: the
     last page if the list has fewer pages, the deepest numbered one if it has more than MAX_PAGE,
     the first for a number below 1 or no number at all (``paginator`` may then be None)."""
+    shown = asked if len(asked) <= 20 else asked[:20] + "…"
     if not (asked.isascii() and asked.isdigit()):
-        shown = asked if len(asked) <= 20 else asked[:20] + "…"
         return PageOutOfRange(gettext("“%(page)s” is not a page number: here is the first page.") % {"page": shown})
-    number = int(asked)
-    if number < 1:
-        return PageOutOfRange(gettext("Page %(page)s doesn't exist: here is the first page.") % {"page": number})
+    if not asked.lstrip("0"):
+        return PageOutOfRange(gettext("Page %(page)s doesn't exist: here is the first page.") % {"page": shown})
     pages = paginator.pages_up_to(MAX_PAGE)
     if pages == 0:
-        return PageOutOfRange(gettext("Page %(page)s doesn't exist: the list is empty.") % {"page": number})
+        return PageOutOfRange(gettext("Page %(page)s doesn't exist: the list is empty.") % {"page": shown})
     if pages > MAX_PAGE:
         message = gettext(
             "Page %(page)s is too deep: numbered pages stop at %(max)s; narrow the list with the filters."
         )
-        return PageOutOfRange(message % {"page": number, "max": MAX_PAGE}, page=MAX_PAGE)
+        return PageOutOfRange(message % {"page": shown, "max": MAX_PAGE}, page=MAX_PAGE)
     message = ngettext(
         "Page %(page)s doesn't exist: the list has %(pages)s page; here is the last one.",
         "Page %(page)s doesn't exist: the list has %(pages)s pages; here is the last one.",
         pages,
     )
-    return PageOutOfRange(message % {"page": number, "pages": pages}, page=pages if pages > 1 else None)
+    return PageOutOfRange(message % {"page": shown, "pages": pages}, page=pages if pages > 1 else None)
