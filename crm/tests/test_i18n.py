@@ -15,7 +15,17 @@ MO_PATH = LOCALE_DIR / "django.mo"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
 
 # Not copied when regenerating the catalogue: nothing in them is ours to translate.
-NOT_SOURCE = (".git", ".venv", "node_modules", "staticfiles", "backups", "test-artifacts", "*.sqlite3", "__pycache__", ".env")
+NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "staticfiles",
+    "backups",
+    "test-artifacts",
+    "*.sqlite3",
+    "__pycache__",
+    ".env",
+)
 
 
 @pytest.fixture(scope="module")
