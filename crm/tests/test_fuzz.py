@@ -45,6 +45,7 @@ from crm.testing.matrix import EXCLUDED_NAMESPACES, PERSONAS, all_url_names
 from crm.testing.world import make_personas, shared_world
 from customers import actions
 from customers.tests.factories import make_activity, make_contact, make_customer, share
+from opportunities.tests.factories import add_plan_item, developing
 from sales.tests.factories import line, load, order, product
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
@@ -86,9 +87,15 @@ def _customer_code(world, url_name):
     return world["deleted_customer" if url_name in IN_RECYCLE_BIN else "customer"].code
 
 
+# Namespaces whose URLs' pk names one kind of object, whatever the URL's name.
+PK_OF_NAMESPACE = {"opportunities": "opportunity"}
+
+
 def _object_pk(world, url_name):
-    # customers:contact_edit -> world["contact"]: a URL's pk names the object its name starts with.
-    kind = url_name.split(":")[-1].split("_")[0]
+    # customers:contact_edit -> world["contact"]: a URL's pk names the object its name starts with
+    # (opportunities:assign -> world["opportunity"]: see PK_OF_NAMESPACE).
+    namespace, _colon, name = url_name.rpartition(":")
+    kind = PK_OF_NAMESPACE.get(namespace) or name.split("_")[0]
     if kind not in world:
         pytest.fail(
             f"{url_name}: the fuzz world has no {kind!r} for its pk; add one to the world fixture in "
@@ -103,6 +110,7 @@ URL_KWARGS = {
     "pk": _object_pk,
     "user_id": lambda world, url_name: world["manager_bob"].pk,
     "order_no": lambda world, url_name: world["order_no"],
+    "item": lambda world, url_name: world["plan_item"].pk,
 }
 
 
@@ -164,7 +172,16 @@ def build_world():
         "contact": make_contact(customer, name="安联系人"),
         "activity": make_activity(customer, title="首次拜访"),
         "order_no": "SO-FUZZ-0001",
+        **_opportunity_world(personas),
     }
+
+
+def _opportunity_world(personas):
+    """An opportunity in development (sue's, assigned to ann) with a plan item; its customer name
+    is the world customer's, so its success page offers to link that one."""
+    sue = personas["supervisor_sue"]
+    opportunity = developing(sue, personas["manager_ann"], supervisor=sue, customer_name="安诚贸易有限公司")
+    return {"opportunity": opportunity, "plan_item": add_plan_item(opportunity, actor=personas["manager_ann"])}
 
 
 @pytest.fixture(scope="module")
