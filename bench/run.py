@@ -1,8 +1,9 @@
 #!/usr/bin/env python
-"""Time the customer list and the 360° page through the real URL stack (issue 3, Speed).
+"""Time the customer list and 360° page (issue 3), and the opportunities list, board and detail
+page (issue 11), through the real URL stack.
 
     DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
-        .venv/bin/python bench/run.py [--repeat 20] [--explain]
+        .venv/bin/python bench/run.py [--repeat 20] [--explain] [--app customers|opportunities|all]
 
 Runs in-process with django.test.Client (middleware, session, view, filters, table, template),
 logged in with force_login as an account manager (``bench_am_0001``, made by bench/seed.py) and
@@ -24,7 +25,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
@@ -76,6 +77,42 @@ def _extra_pages(*, region_id, manager_id, day):
         ("sort by level", q(sort="level")),
         ("sort by region", q(sort="region")),
         ("sort by manager", q(sort="account_manager")),
+    ]
+
+
+def _opportunity_pages(*, detail_pk):
+    """(label, url) of each measured opportunities page."""
+    lst = "/opportunities/"
+
+    def q(**params):
+        return f"{lst}?{urlencode(params)}"
+
+    return [
+        ("opportunities: list, first page", lst),
+        (f"opportunities: search ({vocab.SEARCH_COMMON_TWO})", q(q=vocab.SEARCH_COMMON_TWO)),
+        ("opportunities: status filter (in development)", q(status="developing")),
+        ("opportunities: board", "/opportunities/board/"),
+        ("opportunities: detail page", f"/opportunities/{detail_pk}/"),
+    ]
+
+
+def _extra_opportunity_pages(*, manager_id, month):
+    """Other searches, filters and sorts of the opportunities list (not targets of the issue)."""
+    lst = "/opportunities/"
+    first, last = month
+
+    def q(**params):
+        return f"{lst}?{urlencode(params)}"
+
+    return [
+        (f"opportunities: search, initials ({vocab.SEARCH_INITIALS})", q(q=vocab.SEARCH_INITIALS)),
+        ("opportunities: search, title (网络改造)", q(q="网络改造")),
+        ("opportunities: search, rare (貔貅)", q(q=vocab.SEARCH_RARE_TWO)),
+        ("opportunities: status filter (unassigned)", q(status="unassigned")),
+        ("opportunities: assignee filter", q(assigned_to=manager_id)),
+        (f"opportunities: created ({first:%Y-%m-%d}…{last:%Y-%m-%d})", q(created_from=first, created_to=last)),
+        ("opportunities: deep page (?page=5)", q(page=5)),
+        ("opportunities: my opportunities in development", "/opportunities/mine/"),
     ]
 
 
@@ -152,6 +189,9 @@ def main():
     parser.add_argument("--manager", default="bench_am_0001", help="the account manager to log in as")
     parser.add_argument("--supervisor", default="bench_sup", help="the supervisor to log in as")
     parser.add_argument("--role", choices=["manager", "supervisor", "both"], default="both")
+    parser.add_argument(
+        "--app", choices=["customers", "opportunities", "all"], default="all", help="whose pages to time"
+    )
     parser.add_argument("--extra", action="store_true", help="also time the other filters and sorts")
     parser.add_argument("--q", action="append", default=[], help="also time a search for this text (repeatable)")
     parser.add_argument("--only", help="time only pages whose label contains this text")
@@ -169,6 +209,7 @@ def main():
     from crm import access
     from crm.models import DictionaryEntry
     from customers.models import Customer
+    from opportunities.models import Opportunity, Status
 
     settings.DEBUG = False  # no query log while timing, as in production
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -181,7 +222,8 @@ def main():
         raise SystemExit("Run bench/seed.py first: the bench users are missing.") from None
     total = Customer.all_objects.count()
     region_id = DictionaryEntry.objects.filter(category=DictionaryEntry.Category.REGION).order_by("pk")[0].pk
-    print(f"# Customer list benchmark: {total:,} customers", flush=True)
+    opportunities = Opportunity.objects.count()
+    print(f"# Benchmark: {total:,} customers, {opportunities:,} opportunities", flush=True)
     print(f"Machine: {_machine(connection)}", flush=True)
     print(f"Load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}", flush=True)
     print(f"{args.repeat} timed requests per page after {args.warmup} warm-up ones; {dt.datetime.now():%Y-%m-%d %H:%M}")
@@ -200,17 +242,34 @@ def main():
     for role, user in personas:
         visible = access.visible(user, Customer)
         seen = visible.count()
-        deep_page = min(200, max(1, seen // PER_PAGE - 1))
-        sample = visible.order_by("id")[seen // 2]
-        pages = _pages(deep_page=deep_page, code=sample.code, month=month)
-        if args.extra:
-            pages += _extra_pages(region_id=region_id, manager_id=manager.pk, day=middle)
-        pages += [(f"search {text!r}", f"/customers/?{urlencode({'q': text})}") for text in args.q]
+        pages = []
+        if args.app in ("customers", "all"):
+            deep_page = min(200, max(1, seen // PER_PAGE - 1))
+            sample = visible.order_by("id")[seen // 2]
+            pages += _pages(deep_page=deep_page, code=sample.code, month=month)
+            if args.extra:
+                pages += _extra_pages(region_id=region_id, manager_id=manager.pk, day=middle)
+            pages += [(f"search {text!r}", f"/customers/?{urlencode({'q': text})}") for text in args.q]
+        own = access.visible(user, Opportunity)
+        seen_opportunities = own.count()
+        if args.app in ("opportunities", "all") and seen_opportunities:
+            # An opportunity in development with the longest plan the user sees: the detail page's worst case.
+            developing = own.filter(status=Status.DEVELOPING).order_by("id")
+            detail = max(developing[:200], key=lambda o: o.plan_items.count(), default=None) or own.first()
+            pages += _opportunity_pages(detail_pk=detail.pk)
+            if args.extra:
+                pages += _extra_opportunity_pages(manager_id=manager.pk, month=month)
+            pages += [
+                (f"opportunities: search {text!r}", f"/opportunities/?{urlencode({'q': text})}") for text in args.q
+            ]
         if args.only:
             pages = [page for page in pages if args.only in page[0]]
         client = Client()
         client.force_login(user)
-        print(f"\n{role} {user.username}: {seen:,} visible customers", flush=True)
+        print(
+            f"\n{role} {user.username}: {seen:,} visible customers, {seen_opportunities:,} visible opportunities",
+            flush=True,
+        )
         for label, url in pages:
             for _ in range(args.warmup):
                 client.get(url)
@@ -219,7 +278,7 @@ def main():
                 response = client.get(url)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
-            rows = _rows(response.content) if url.startswith("/customers/?") or url == "/customers/" else None
+            rows = _rows(response.content) if urlsplit(url).path in ("/customers/", "/opportunities/") else None
             queries = recorder.queries
             times, db_times = [], []
             for _ in range(args.repeat):

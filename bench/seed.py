@@ -1,8 +1,8 @@
 #!/usr/bin/env python
-"""Fill the database with N realistic customers for the benchmark (bench/run.py), fast.
+"""Fill the database with N realistic customers and opportunities for the benchmark (bench/run.py), fast.
 
     DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
-        .venv/bin/python bench/seed.py --customers 1000000
+        .venv/bin/python bench/seed.py --customers 1000000 --opportunities 100000
 
 Each customer gets a Chinese company name ([city] + brand + trade + legal form, see
 bench/vocab.py), the search keys the app derives on save (same functions: customers.pinyin,
@@ -22,6 +22,15 @@ and foreign keys of the three tables are dropped first and rebuilt afterwards (i
 transaction, so a failure leaves the database as it was), then ANALYZE. SQLite: batched
 executemany. The search keys are computed in ``--workers`` processes (pypinyin takes ~70 µs a
 name) while the main process loads the previous batch.
+
+Opportunities (``--opportunities N``, with ``--plan-items``, 3 per opportunity by default; may run
+alone on top of a customer load, with the bench users of that load): created over the last three
+years on working days by the account managers (70 %) and the supervisor, in a pipeline that ages —
+recent ones mostly unassigned or in development, older ones mostly closed (succeeded ones linked to
+a customer of their assignee, under its name; terminated ones with a reason). Account managers
+develop mostly what they created. Every opportunity that was assigned has a plan (1–8 items,
+``--plan-items`` in all) between its assignment and its close (or the coming weeks), the past
+items mostly with results. Loaded like the customers (COPY, indexes rebuilt for a large load).
 """
 
 import argparse
@@ -59,6 +68,24 @@ TABLES = ("customers_customer", "customers_contact", "customers_customeruserobje
 GRANT_SLOTS = 4  # ids reserved per customer: view, change, delete for the manager, view for a colleague
 CHUNK = 20_000
 DAYS = 3 * 365
+OPPORTUNITY_COLUMNS = [
+    "id", "title", "customer_name", "source_id", "success_rate", "contact_name", "contact_phone",
+    "description", "status", "created_by_id", "created_at", "updated_at", "assigned_to_id", "assigned_at",
+    "closed_at", "failure_reason", "customer_id", "customer_name_pinyin", "customer_name_initials",
+]  # fmt: skip
+PLAN_COLUMNS = [
+    "id", "opportunity_id", "plan_date", "todo", "result", "result_recorded_at", "created_by_id", "created_at",
+    "updated_at",
+]  # fmt: skip
+OPPORTUNITY_TABLES = ("opportunities_opportunity", "opportunities_planitem")
+PROJECTS = ["网络改造", "设备采购", "系统升级", "机房建设", "无线覆盖", "安防监控", "运维服务", "办公楼布线",
+            "数据中心扩容", "门店网络", "云平台迁移", "信息化建设"]  # fmt: skip
+PROJECT_PREFIXES = ["", "", "", "一期", "二期", "年度", "总部", "分公司", "新厂区", "华东区"]
+STEPS = ["电话联系，了解需求", "上门拜访", "产品演示", "提交技术方案", "提交报价", "商务谈判", "样机测试",
+         "约见采购负责人", "合同条款确认", "回访决策人"]  # fmt: skip
+RESULTS = ["客户有意向，约定下次沟通。", "需求已确认，等待方案评审。", "客户认为报价偏高，要求调整。",
+           "演示效果良好，技术部认可。", "决策人出差，改期再约。", "方案通过评审。"]  # fmt: skip
+FAIL_REASONS = ["客户预算取消。", "客户选择了其他供应商。", "项目延期至明年，暂停跟进。", "联系人离职，需求不再推进。"]
 AREA_CODES = ["010", "021", "020", "0755", "0571", "028", "023", "027", "025", "022", "0512", "029"]
 
 
@@ -142,9 +169,9 @@ def _phone(rng):
     return f"{rng.choice(AREA_CODES)}-{rng.randrange(2, 9)}{rng.randrange(10**7):07d}"
 
 
-def _fmt_time(value):
+def _fmt_time(value, vendor=None):
     """A datetime as the backend stores it: with offset for PostgreSQL, naive UTC for SQLite."""
-    if _plan.vendor == "postgresql":
+    if (vendor or _plan.vendor) == "postgresql":
         return value.isoformat(sep=" ")
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
 
@@ -322,15 +349,15 @@ def _day_plan(total, today, taken, rng):
     return [days[n] for n in kept], first, [counts[n] for n in kept], [taken.get(days[n], 0) for n in kept]
 
 
-def _drop_secondary(cursor):
-    """Drop the three tables' foreign keys and non-constraint indexes; return the SQL to rebuild them
+def _drop_secondary(cursor, tables=TABLES):
+    """Drop the tables' foreign keys and non-constraint indexes; return the SQL to rebuild them
     (with their statistics targets)."""
     cursor.execute(
         """
         SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
         FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)
         """,
-        [list(TABLES)],
+        [list(tables)],
     )
     foreign_keys = cursor.fetchall()
     cursor.execute(
@@ -340,7 +367,7 @@ def _drop_secondary(cursor):
         WHERE i.indrelid::regclass::text = ANY(%s)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         """,
-        [list(TABLES)],
+        [list(tables)],
     )
     indexes = cursor.fetchall()
     cursor.execute(
@@ -349,7 +376,7 @@ def _drop_secondary(cursor):
         FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indexrelid
         WHERE i.indrelid::regclass::text = ANY(%s) AND a.attstattarget > 0
         """,
-        [list(TABLES)],
+        [list(tables)],
     )
     statistics = cursor.fetchall()  # set on expression-index columns (customers 0002); lost with the index
     for table, name, _definition in foreign_keys:
@@ -366,31 +393,32 @@ def _drop_secondary(cursor):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, required=True, help="how many customers to add")
+    parser.add_argument("--customers", type=int, default=0, help="how many customers to add")
     parser.add_argument("--contacts-per-customer", type=int, default=2)
     parser.add_argument("--managers", type=int, help="account managers (default: one per 3,300 customers, ≤ 300)")
+    parser.add_argument("--opportunities", type=int, default=0, help="how many opportunities to add")
+    parser.add_argument("--plan-items", type=int, help="plan items in all (default: 3 per opportunity)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument(
         "--keep-indexes", action="store_true", help="PostgreSQL: load with the indexes in place instead of rebuilding"
     )
     args = parser.parse_args()
-    if args.customers < 1 or args.contacts_per_customer < 0:
-        parser.error("--customers must be positive and --contacts-per-customer not negative")
+    if args.customers < 0 or args.opportunities < 0 or args.contacts_per_customer < 0:
+        parser.error("--customers, --opportunities and --contacts-per-customer must not be negative")
+    if not (args.customers or args.opportunities):
+        parser.error("give --customers or --opportunities (or both)")
+    if args.plan_items is None:
+        args.plan_items = 3 * args.opportunities
+    if args.plan_items < 0:
+        parser.error("--plan-items must not be negative")
 
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.contrib.auth.models import Permission
-    from django.db import connection, transaction
-    from django.db.models import Max
-
-    from crm.models import DictionaryEntry
-    from customers.models import CodeSequence, Contact, Customer, CustomerUserObjectPermission
 
     timings = []
-    started = clock = time.perf_counter()
+    clock = time.perf_counter()
 
     def lap(label):
         nonlocal clock
@@ -399,6 +427,22 @@ def main():
         print(f"  {label}: {now - clock:.1f} s", flush=True)
         clock = now
 
+    if args.customers:
+        _load_customers(args, lap)
+    if args.opportunities:
+        _load_opportunities(args, lap)
+
+
+def _load_customers(args, lap):
+    from django.conf import settings
+    from django.contrib.auth.models import Permission
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from crm.models import DictionaryEntry
+    from customers.models import CodeSequence, Contact, Customer, CustomerUserObjectPermission
+
+    started = time.perf_counter()
     vendor = connection.vendor
     count = args.customers
     managers = args.managers or max(2, min(300, round(count / 3300)))
@@ -467,7 +511,7 @@ def main():
                             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
                 done += made
                 if done % 200_000 < CHUNK or done == count:
-                    print(f"    {done} customers loaded ({time.perf_counter() - clock:.0f} s)", flush=True)
+                    print(f"    {done} customers loaded ({time.perf_counter() - started:.0f} s)", flush=True)
             lap("rows generated and loaded")
             if vendor == "postgresql":
                 for statement in rebuild:
@@ -497,6 +541,216 @@ def main():
     lap("vacuum/analyze")
     total = Customer.all_objects.count()
     print(f"done in {time.perf_counter() - started:.1f} s: {total} customers in the database")
+
+
+def _pipeline_status(rng, age):
+    """An opportunity's status by its age in days: recent ones open, older ones mostly closed."""
+    if age < 7:
+        weights = (60, 40, 0, 0)
+    elif age < 120:
+        weights = (5, 55, 15, 25)
+    else:
+        weights = (2, 8, 35, 55)
+    return rng.choices(("unassigned", "developing", "succeeded", "failed"), weights=weights)[0]
+
+
+def _plan_counts(rng, slots, total):
+    """Plan items per assigned opportunity: 1–8 each (about ``total / slots``), ``total`` in all."""
+    if not slots:
+        return []
+    mean = total / slots
+    counts = [max(1, min(8, round(rng.uniform(0.4, 1.6) * mean))) for _ in range(slots)]
+    excess = sum(counts) - total
+    while excess:
+        n = rng.randrange(slots)
+        if excess > 0 and counts[n] > 1:
+            counts[n] -= 1
+            excess -= 1
+        elif excess < 0 and counts[n] < 8:
+            counts[n] += 1
+            excess += 1
+        if all(c == 1 for c in counts) and excess > 0 or all(c == 8 for c in counts) and excess < 0:
+            break  # more or fewer than 1–8 a slot can hold
+    return counts
+
+
+def _load_opportunities(args, lap):
+    """Add ``--opportunities`` opportunities with ``--plan-items`` plan items (module docstring)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from crm.models import DictionaryEntry
+    from customers.models import Customer
+    from customers.pinyin import column_length, pinyin_keys
+    from opportunities.models import Opportunity, PlanItem
+
+    started = time.perf_counter()
+    vendor = connection.vendor
+    count = args.opportunities
+    existing_managers = get_user_model().objects.filter(username__startswith="bench_am_").count()
+    manager_ids, supervisor_id = _users(args.managers or max(2, existing_managers))
+    _init_worker(None)  # the name vocabularies' weights
+    rng = random.Random(args.seed + 1)
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    now = dt.datetime.now(tz)
+    today = now.date()
+    sources = list(
+        DictionaryEntry.objects.filter(category=DictionaryEntry.Category.OPPORTUNITY_SOURCE).values_list(
+            "pk", flat=True
+        )
+    )
+    key_lengths = (
+        column_length(Opportunity, "customer_name_pinyin"),
+        column_length(Opportunity, "customer_name_initials"),
+    )
+    base = Opportunity.objects.aggregate(m=Max("id"))["m"] or 0
+    item_base = PlanItem.objects.aggregate(m=Max("id"))["m"] or 0
+    days = [today - dt.timedelta(days=DAYS - n) for n in range(DAYS)]
+    day_weights = cumulative((0.6 + 0.8 * n / DAYS) for n in range(DAYS))
+
+    def working(moment):
+        """``moment`` moved into office hours (09:00–18:00) of a working day, never after now."""
+        day = moment.date()
+        if day.weekday() > 4:
+            day -= dt.timedelta(days=day.weekday() - 4)
+        hour = min(max(moment.hour, 9), 17)
+        moved = dt.datetime.combine(day, dt.time(hour, moment.minute), tzinfo=tz)
+        return min(moved, now - dt.timedelta(minutes=5))
+
+    opportunities, assigned = [], []  # assigned: (row index, assignee, assigned_at, closed_at or None)
+    succeeded = {}  # assignee -> [row index]
+    for i in range(count):
+        day = rng.choices(days, cum_weights=day_weights)[0]
+        created = working(dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(hours=rng.uniform(9, 18)))
+        status = _pipeline_status(rng, (today - created.date()).days)
+        by_manager = rng.random() < 0.7
+        creator = rng.choice(manager_ids) if by_manager else supervisor_id
+        name, _region = _company(rng)
+        full, initials = pinyin_keys(name, max_lengths=key_lengths)
+        assignee = assigned_at = closed_at = None
+        if status != "unassigned":
+            assignee = creator if by_manager and rng.random() < 0.8 else rng.choice(manager_ids)
+            assigned_at = working(created + min(dt.timedelta(hours=rng.uniform(2, 120)), (now - created) / 2))
+            assigned_at = max(assigned_at, created)
+            if status in ("succeeded", "failed"):
+                closed_at = assigned_at + dt.timedelta(days=rng.uniform(7, 120))
+                if closed_at >= now:
+                    closed_at = assigned_at + (now - assigned_at) * rng.uniform(0.5, 0.95)
+                closed_at = max(working(closed_at), assigned_at)
+            assigned.append((i, assignee, assigned_at, closed_at))
+            if status == "succeeded":
+                succeeded.setdefault(assignee, []).append(i)
+        opportunities.append(
+            [
+                base + i + 1,
+                f"{rng.choice(PROJECT_PREFIXES)}{rng.choice(PROJECTS)}{rng.choice(('', '', '项目'))}",
+                name,
+                rng.choice(sources) if rng.random() < 0.9 else None,
+                rng.randrange(10, 100, 10),
+                _person(rng),
+                f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                "" if rng.random() < 0.7 else f"{name}的{rng.choice(PROJECTS)}需求，{rng.choice(RESULTS)}",
+                status,
+                creator,
+                _fmt_time(created, vendor),
+                _fmt_time(closed_at or assigned_at or created, vendor),
+                assignee,
+                _fmt_time(assigned_at, vendor) if assigned_at else None,
+                _fmt_time(closed_at, vendor) if closed_at else None,
+                rng.choice(FAIL_REASONS) if status == "failed" else "",
+                None,
+                full,
+                initials,
+            ]
+        )
+    # A success became a customer of its assignee: linked to one, under its name.
+    for assignee, rows in succeeded.items():
+        picks = list(
+            Customer.objects.filter(account_manager_id=assignee).order_by("?").values_list("pk", "name")[: len(rows)]
+        )
+        for i, (pk, name) in zip(rows, picks, strict=False):
+            full, initials = pinyin_keys(name, max_lengths=key_lengths)
+            opportunities[i][2], opportunities[i][16], opportunities[i][17], opportunities[i][18] = (
+                name,
+                pk,
+                full,
+                initials,
+            )
+    lap(f"{count} opportunities generated ({sum(len(rows) for rows in succeeded.values())} succeeded)")
+
+    items = []
+    for (i, assignee, assigned_at, closed_at), k in zip(
+        assigned, _plan_counts(rng, len(assigned), args.plan_items), strict=True
+    ):
+        first = assigned_at.date() + dt.timedelta(days=1)
+        last = closed_at.date() if closed_at else today + dt.timedelta(days=30)
+        span = max(1, (last - first).days)
+        added = working(assigned_at + dt.timedelta(hours=rng.uniform(1, 30)))
+        for j in range(k):
+            plan_date = first + dt.timedelta(days=int(span * (j + rng.random()) / k))
+            if plan_date.weekday() > 4:  # planned for the Monday after
+                plan_date += dt.timedelta(days=7 - plan_date.weekday())
+            recorded = None
+            if plan_date < today and rng.random() < (0.95 if closed_at else 0.8):
+                recorded = working(
+                    dt.datetime.combine(plan_date, dt.time(), tzinfo=tz) + dt.timedelta(hours=rng.uniform(9, 18))
+                )
+                recorded = max(recorded, added)
+            items.append(
+                (
+                    item_base + len(items) + 1,
+                    base + i + 1,
+                    plan_date.isoformat(),
+                    rng.choice(STEPS),
+                    rng.choice(RESULTS) if recorded else "",
+                    _fmt_time(recorded, vendor) if recorded else None,
+                    assignee,
+                    _fmt_time(added, vendor),
+                    _fmt_time(recorded or added, vendor),
+                )
+            )
+    lap(f"{len(items)} plan items generated")
+
+    existing_rows = Opportunity.objects.count()
+    rebuild_indexes = vendor == "postgresql" and not args.keep_indexes and count >= max(50_000, existing_rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        rebuild = []
+        if vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            rebuild = _drop_secondary(cursor, OPPORTUNITY_TABLES) if rebuild_indexes else []
+        for table, columns, rows in (
+            ("opportunities_opportunity", OPPORTUNITY_COLUMNS, opportunities),
+            ("opportunities_planitem", PLAN_COLUMNS, items),
+        ):
+            for start in range(0, len(rows), CHUNK * 5):
+                chunk = rows[start : start + CHUNK * 5]
+                if vendor == "postgresql":
+                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(chunk)))
+                else:
+                    marks = ", ".join(["%s"] * len(columns))
+                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", chunk)
+        lap("opportunities and plan items loaded")
+        for statement in rebuild:
+            cursor.execute(statement)
+        if rebuild:
+            lap(f"{len(rebuild)} indexes and foreign keys rebuilt")
+        for statement in connection.ops.sequence_reset_sql(_no_style(), [Opportunity, PlanItem]):
+            cursor.execute(statement)
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE opportunities_opportunity")
+            cursor.execute("VACUUM ANALYZE opportunities_planitem")
+        else:
+            cursor.execute("ANALYZE")
+    lap("vacuum/analyze")
+    print(
+        f"done in {time.perf_counter() - started:.1f} s: {Opportunity.objects.count()} opportunities, "
+        f"{PlanItem.objects.count()} plan items in the database"
+    )
 
 
 class _Reader:
