@@ -91,3 +91,26 @@ def test_a_list_in_running_text_is_joined_as_the_language_writes_it(language, sh
         items = [translation.gettext("name"), translation.gettext("phone")]
         html = Template("{% load words %}{{ items|text_list }}").render(Context({"items": items}))
     assert html == shown
+
+
+@pytest.mark.parametrize(
+    "language, capital, follow_up",
+    [("zh-hans", "12,345.60", "下次跟进：2024-05-20"), ("en", "12,345.60", "Next follow-up: 2024-05-20")],
+)
+def test_the_customer_page_writes_money_dates_and_the_contacts_header_as_the_product_does(
+    client, manager_ann, language, capital, follow_up
+):
+    from datetime import date
+    from decimal import Decimal
+
+    from customers.tests.factories import make_activity
+
+    customer = make_customer(manager_ann, registered_capital=Decimal("12345.6"))
+    make_activity(customer, next_follow_up=date(2024, 5, 20))
+    make_contact(customer)
+    html = get(client, manager_ann, customer.get_absolute_url(), language)
+    assert capital in html
+    assert follow_up in html
+    assert "12345.6" not in html
+    if language == "zh-hans":
+        assert re.search(r"<th>\s*姓名\s*</th>", html)
