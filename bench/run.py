@@ -12,7 +12,9 @@ keeps no query log. Each page is requested ``--warmup`` times, once more to reco
 queries, then ``--repeat`` times for the median and 95th percentile of the whole request and the
 median time spent in SQL (a connection.execute_wrapper adds up each query's time; the rest is
 Python: view, table and template; on SQLite, which computes rows as they are fetched, it
-understates the database's share). Prints a Markdown table; ``--explain`` also prints EXPLAIN
+understates the database's share), and the median CPU time of this process per request (Python,
+without the waits for a core that a loaded machine adds, nor PostgreSQL's own work: a figure to
+compare runs on a busy machine by). Prints a Markdown table; ``--explain`` also prints EXPLAIN
 ANALYZE of each page's slowest query, ``--queries`` every query, ``--extra`` adds the other
 filters and sorts, ``--q TEXT`` any search.
 """
@@ -280,19 +282,21 @@ def main():
                 raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
             rows = _rows(response.content) if urlsplit(url).path in ("/customers/", "/opportunities/") else None
             queries = recorder.queries
-            times, db_times = [], []
+            times, db_times, cpu_times = [], [], []
             for _ in range(args.repeat):
                 timer = _Recorder(connection)
                 with connection.execute_wrapper(timer):
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     client.get(url)
                     times.append((time.perf_counter() - started) * 1000)
+                    cpu_times.append((time.process_time() - cpu_started) * 1000)
                 db_times.append(timer.total * 1000)
             median, p95, db = statistics.median(times), _percentile(times, 0.95), statistics.median(db_times)
-            results.append((label, role, median, p95, db, len(queries), rows))
+            cpu = statistics.median(cpu_times)
+            results.append((label, role, median, p95, db, len(queries), rows, cpu))
             print(
                 f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms, SQL {db:.1f} ms, {len(queries)} queries, "
-                f"rows {rows}",
+                f"rows {rows}, CPU {cpu:.1f} ms",
                 flush=True,
             )
             if args.queries:
@@ -305,11 +309,11 @@ def main():
                     print(_explain(connection, sql))
 
     print(f"\nLoad average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
-    print("\n| Page | Role | Median ms | p95 ms | SQL ms (median) | Queries | Rows |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for label, role, median, p95, db, queries, rows in results:
+    print("\n| Page | Role | Median ms | p95 ms | SQL ms (median) | Queries | Rows | CPU ms (median) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for label, role, median, p95, db, queries, rows, cpu in results:
         shown = "" if rows is None else rows
-        print(f"| {label} | {role} | {median:.1f} | {p95:.1f} | {db:.1f} | {queries} | {shown} |")
+        print(f"| {label} | {role} | {median:.1f} | {p95:.1f} | {db:.1f} | {queries} | {shown} | {cpu:.1f} |")
 
 
 if __name__ == "__main__":
