@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
-from crm.audit import action_choices, action_condition, model_label
+from crm.audit_display import action_choices, action_condition, model_label
 from crm.display import display_name
 from crm.forms import SaneDateFilter
 

@@ -5,16 +5,8 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from crm.audit import (
-    action_label,
-    actor_name,
-    actor_was_deleted,
-    describe_changes,
-    model_label,
-    object_text,
-    parent_of,
-    related_names,
-)
+from crm.audit import actor_name, actor_was_deleted
+from crm.audit_display import action_label, describe_changes, model_label, object_text, parent_of, related_names
 from crm.formats import labelled
 
 NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}

@@ -1,7 +1,8 @@
 from auditlog.models import LogEntry
 from django import forms, template
 
-from crm.audit import action_label, actor_name, actor_was_deleted, describe_changes, related_names
+from crm.audit import actor_name, actor_was_deleted
+from crm.audit_display import action_label, describe_changes, related_names
 from crm.display import display_name
 
 register = template.Library()

@@ -20,7 +20,8 @@ from auditlog.models import LogEntry
 from django.utils import translation
 from playwright.sync_api import expect
 
-from crm.audit import ACTION_LABELS, RECYCLE_LABELS
+from crm.audit import ACTION_LABELS
+from crm.audit_display import RECYCLE_LABELS
 from crm.formats import labelled
 from customers.models import Customer, Level
 from tests.browser.conftest import login, screenshot, submit
