@@ -27,9 +27,7 @@ class OpportunityFilter(django_filters.FilterSet):
         method="search",
         label=_("Search"),
         max_length=100,
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Summary, customer name, pinyin or initials, contact"), "type": "search"}
-        ),
+        widget=forms.TextInput(attrs={"placeholder": _("Summary, customer, pinyin, contact"), "type": "search"}),
     )
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"), widget=FastSelect)
     source = DictionaryChoiceFilter(queryset=_sources, label=_("Source"), widget=FastSelect)

@@ -34,7 +34,7 @@ class OpportunityTable(tables.Table):
     success_rate = tables.Column(verbose_name=_("Success rate"), order_by=("success_rate", "id"))
     status = tables.Column(verbose_name=_("Status"), order_by=("status", "-created_at", "-id"))
     assigned_to = tables.Column(verbose_name=_("Assigned to"), order_by=("assigned_to_id", "-created_at", "-id"))
-    created_at = tables.Column(verbose_name=_("Created"), order_by=("created_at", "id"))
+    created_at = tables.Column(verbose_name=_("Created on"), order_by=("created_at", "id"))
 
     class Meta:
         model = Opportunity
