@@ -25,6 +25,7 @@ from django.utils import timezone
 from crm.mixins import ListPageMixin
 from crm.paginators import MAX_PAGE
 from customers.tests.factories import make_customer
+from opportunities.tests.factories import make_opportunity
 from sales.tests.factories import load, order, product
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,7 @@ def test_the_lists_are_found():
 def world(manager_ann, manager_bob):
     customers = [make_customer(manager_ann, name=f"列表测试{number:02d}有限公司") for number in range(3)]
     make_customer(manager_bob, name="博远科技有限公司")
+    make_opportunity(manager_ann, title="列表测试机会")
     load(
         products=[product("P-1"), product("P-2", name="交换机")],
         stock=[{"warehouse": "北京一号库", "location": "A-01", "product_code": "P-1", "quantity": "5"}],
