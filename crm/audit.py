@@ -19,10 +19,8 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from crm.display import display_name
+from crm.display import SYSTEM_USERNAME, display_name
 from crm.security import client_ip
-
-SYSTEM_USERNAME = "system"
 
 # auditlog's own action names have no Chinese translation; these are ours.
 ACTION_LABELS = {

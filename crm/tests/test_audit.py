@@ -538,3 +538,16 @@ def test_rows_written_before_names_were_kept_get_their_actors_name_from_the_migr
     backfill.name_actors(django_apps, None)
     for entry in LogEntry.objects.filter(actor=manager_ann):
         assert entry.additional_data["actor"] == {"username": "manager_ann", "name": "Manager Ann"}
+
+
+@pytest.mark.parametrize("language, name", [("zh-hans", "系统"), ("en", "System")])
+def test_the_commands_user_reads_as_system_in_the_users_language(client, admin, language, name):
+    from crm.audit import as_system
+
+    with as_system():
+        dictionary_entry("Systemtown")
+    client.cookies["django_language"] = language
+    (row,) = rows_naming(table_rows(audit_page(client, admin)), "Systemtown")
+    assert name in row
+    if language == "zh-hans":
+        assert "System" not in row.replace("Systemtown", "")
