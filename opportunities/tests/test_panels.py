@@ -3,6 +3,7 @@ through crm.dashboard's registry) and the customer 360° page's panel ({% opport
 scoped through crm.access, in a fixed number of queries."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -12,11 +13,11 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from customers.tests.factories import make_customer
 from opportunities import actions
-from opportunities.tests.factories import developing
+from opportunities.tests.factories import add_plan_item, developing, make_opportunity
 
 
 def dashboard(client, user, language="en"):
@@ -30,6 +31,112 @@ def dashboard(client, user, language="en"):
 def section(html, testid):
     found = re.search(rf'data-testid="{testid}">(.*?)</ul>', html, re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else None
+
+
+# --- the dashboard card ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pipeline(manager_ann, manager_bob, supervisor_sue):
+    """ann develops two opportunities (one with a step due today, one overdue) and created one still
+    unassigned; bob develops one with a step due today; one of ann's is closed."""
+    today = timezone.localdate()
+    ann_today = developing(supervisor_sue, manager_ann, supervisor=supervisor_sue, title="安宁今日机会")
+    add_plan_item(ann_today, actor=manager_ann, plan_date=today, todo="提交布线报价")
+    add_plan_item(ann_today, actor=manager_ann, plan_date=today + timedelta(days=3), todo="商谈付款")
+    ann_late = developing(manager_ann, manager_ann, supervisor=supervisor_sue, title="安宁逾期机会")
+    add_plan_item(ann_late, actor=manager_ann, plan_date=today - timedelta(days=2), todo="发送测试申请")
+    closed = developing(manager_ann, manager_ann, supervisor=supervisor_sue, title="安宁已终止机会")
+    add_plan_item(closed, actor=manager_ann, plan_date=today, todo="终止前的计划")
+    actions.fail_opportunity(actor=manager_ann, opportunity=closed, reason="预算取消")
+    make_opportunity(manager_ann, title="安宁待指派机会")
+    bob_today = developing(supervisor_sue, manager_bob, supervisor=supervisor_sue, title="鲍波今日机会")
+    add_plan_item(bob_today, actor=manager_bob, plan_date=today, todo="鲍波的计划")
+    return {"ann_today": ann_today, "ann_late": ann_late, "bob_today": bob_today}
+
+
+def test_an_account_manager_sees_their_opportunities_in_development_and_todays_plan(client, manager_ann, pipeline):
+    html = dashboard(client, manager_ann)
+    assert "My opportunities" in html
+    today = section(html, "plan-today")
+    assert today == "安宁今日机会 · 提交布线报价"
+    assert reverse("opportunities:detail", kwargs={"pk": pipeline["ann_today"].pk}) in html
+    developing_now = section(html, "my-developing")
+    # Longest assigned first; each with its next step's date, an overdue one marked.
+    assert developing_now.index("安宁今日机会") < developing_now.index("安宁逾期机会")
+    late = re.search(r"安宁逾期机会.*?data-testid=\"next-step\">([^<]*)<", html, re.S).group(1)
+    assert "Overdue" in late
+    assert "text-danger" in re.search(
+        r'安宁逾期机会.*?<span class="([^"]*)" data-testid="next-step"', html, re.S
+    ).group(1)
+    # Not bob's, not a closed one, not one still waiting to be assigned.
+    assert "鲍波" not in html and "安宁已终止机会" not in html and "终止前的计划" not in html
+    assert "安宁待指派机会" not in developing_now
+
+
+def test_an_account_manager_with_nothing_open_is_told_so(client, manager_bob, manager_ann, supervisor_sue):
+    make_opportunity(manager_bob, title="鲍波待指派机会")
+    html = dashboard(client, manager_bob)
+    assert 'data-testid="plan-today-empty"' in html and "Nothing planned for today." in html
+    assert "No opportunity in development is assigned to you." in html
+
+
+@pytest.mark.parametrize("persona", ["supervisor_sue", "admin", "viewer_vic", "superuser_sam"])
+def test_those_who_see_every_opportunity_get_the_open_counts(client, request, persona, pipeline):
+    html = dashboard(client, request.getfixturevalue(persona))
+    assert "Open opportunities" in html
+    assert re.search(r'data-testid="count-unassigned">([^<]*)<', html).group(1) == "1"
+    assert re.search(r'data-testid="count-developing">([^<]*)<', html).group(1) == "3"
+    assert reverse("opportunities:board") in html
+    assert 'data-testid="my-developing"' not in html
+
+
+def test_a_user_without_the_opportunities_module_gets_no_card(client, roles, pipeline):
+    nobody = get_user_model().objects.create_user("norole", password="x")
+    html = dashboard(client, nobody)
+    assert 'data-testid="opportunities-card"' not in html
+
+
+def test_the_card_lists_five_and_points_to_the_page_for_more(client, manager_ann, supervisor_sue):
+    today = timezone.localdate()
+    for n in range(7):
+        opportunity = developing(supervisor_sue, manager_ann, supervisor=supervisor_sue, title=f"批量机会{n}")
+        add_plan_item(opportunity, actor=manager_ann, plan_date=today, todo=f"今日计划{n}")
+    html = dashboard(client, manager_ann)
+    assert section(html, "my-developing").count("批量机会") == 5
+    assert section(html, "plan-today").count("今日计划") == 5
+    assert "More plan items are due today." in html and "All my opportunities in development" in html
+
+
+def test_the_card_speaks_chinese(client, manager_ann, supervisor_sue, pipeline):
+    html = dashboard(client, manager_ann, "zh-hans")
+    assert "我的销售机会" in html and "今日计划" in html and "逾期" in html
+    html = dashboard(client, supervisor_sue, "zh-hans")
+    assert "待指派" in html and "开发中" in html
+
+
+@pytest.mark.parametrize("persona", ["manager_ann", "supervisor_sue"])
+def test_the_card_costs_a_fixed_number_of_queries(client, request, persona, manager_ann, supervisor_sue):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    today = timezone.localdate()
+    made, totals = 0, []
+    for count in (3, 30):
+        while made < count:
+            opportunity = developing(supervisor_sue, manager_ann, supervisor=supervisor_sue)
+            add_plan_item(opportunity, actor=manager_ann, plan_date=today, todo=f"计划{made}")
+            add_plan_item(opportunity, actor=manager_ann, plan_date=today - timedelta(days=made % 3 + 1))
+            make_opportunity(manager_ann)
+            made += 1
+        client.get("/")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        totals.append(len(captured))
+        # The card's own: an account manager's opportunities with their next step and today's
+        # plan items; a supervisor's pipeline counts.
+        own = [query for query in captured.captured_queries if '"opportunities_' in query["sql"]]
+        assert len(own) == (2 if persona == "manager_ann" else 1), own
+    assert totals[0] == totals[1]
 
 
 # --- the customer 360° page's panel ---------------------------------------------------------------
@@ -92,3 +199,10 @@ def test_the_panel_costs_one_query_and_shows_ten(request, persona, manager_ann, 
         assert len(captured) == 1
         assert html.count('data-testid="customer-opportunity"') == min(count, 10)
         assert ("All opportunities of this customer" in html) is (count > 10)
+
+
+def test_the_customer_page_shows_the_opportunity_it_came_from(client, manager_ann, became_customer):
+    client.force_login(manager_ann)
+    html = client.get(became_customer.get_absolute_url()).content.decode()
+    panel_html = html.split('data-testid="opportunities-panel"', 1)[1].split('data-testid="audience-panel"', 1)[0]
+    assert "智能工厂网络建设" in panel_html and "二期扩容" not in panel_html
