@@ -14,7 +14,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 from pypinyin import lazy_pinyin
 
@@ -56,7 +56,9 @@ def stock_list(*, user):
     stock = access.visible(user, Stock).select_related("product")
     position = Case(
         *(When(warehouse=name, then=Value(index)) for index, name in enumerate(warehouses(stock=stock))),
-        default=Value(-1),
+        # Cast, not a bare -1: with no warehouse the CASE is only its default, and PostgreSQL reads
+        # an integer constant in ORDER BY as a column position.
+        default=Cast(Value(-1), IntegerField()),
         output_field=IntegerField(),
     )
     return stock.annotate(warehouse_order=position).order_by("warehouse_order", "location")

@@ -2,6 +2,7 @@
 (上 U+4E0A before 北 U+5317 before 广 U+5E7F)."""
 
 import pytest
+from django.urls import reverse
 
 from sales import selectors
 from sales.tests.factories import load, product
@@ -46,3 +47,12 @@ def test_stock_is_listed_warehouse_by_warehouse_in_pinyin_order_then_by_location
     user = request.getfixturevalue(persona)
     rows = selectors.stock_list(user=user)
     assert [(row.warehouse, row.location) for row in rows] == PINYIN_ORDER
+
+
+def test_an_empty_stock_page_sorts_by_warehouse_without_an_error(client, supervisor_sue):
+    # No warehouse at all: the position is the CASE's default alone (PostgreSQL once read it as
+    # "ORDER BY -1", a column position, and answered 500).
+    client.force_login(supervisor_sue)
+    for sort in ("", "warehouse", "-warehouse"):
+        response = client.get(reverse("sales:stock_list"), {"sort": sort} if sort else {})
+        assert response.status_code == 200, sort
