@@ -1,13 +1,12 @@
 import django_tables2 as tables
-from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
-from customers.tables import nowrap
+from crm.tables import PythonRowsTable, nowrap
 from opportunities.models import Opportunity, Status
 
 # The badge of each status (the list, the detail page and the board).
@@ -26,7 +25,7 @@ def status_badge(opportunity, labels=None):
     )
 
 
-class OpportunityTable(tables.Table):
+class OpportunityTable(PythonRowsTable):
     title = tables.Column(verbose_name=_("Summary"), order_by=("title", "id"))
     customer_name = tables.Column(verbose_name=_("Customer name"), order_by=("customer_name_pinyin", "id"))
     contact_name = tables.Column(verbose_name=_("Contact"), orderable=False)
@@ -69,20 +68,3 @@ class OpportunityTable(tables.Table):
             "assigned_to": lambda row: display_name(row.assigned_to) if row.assigned_to_id else "—",
             "created_at": lambda row: nowrap(date_format(timezone.localtime(row.created_at).date())),
         }
-
-    def body_rows(self):
-        """This page's rows as HTML, drawn in Python as the customer list's are (see
-        customers.tables.CustomerTable.body_rows: django-tables2's per-cell rendering costs
-        about a hundred times more); headers, sorting and pagination stay django-tables2's."""
-        renderers = self.cell_renderers()
-        names = [column.name for column in self.columns]
-        missing = [name for name in names if name not in renderers]
-        if missing:
-            raise ImproperlyConfigured(f"OpportunityTable draws no cell for {', '.join(missing)}")
-        cells = [renderers[name] for name in names]
-        rows = [
-            format_html_join("", "<td>{}</td>", ((cell(row.record),) for cell in cells)) for row in self.paginated_rows
-        ]
-        if not rows:
-            return format_html('<tr><td colspan="{}">{}</td></tr>', len(names), self.empty_text)
-        return format_html_join("\n", "<tr>{}</tr>", ((row,) for row in rows))
