@@ -278,33 +278,36 @@ def world(manager_ann, manager_bob, supervisor_sue, superuser_sam):
     }
 
 
-# An app may keep the rows of its own pages in ``<app>/tests/test_pages_messages.py`` (``SCENARIOS``
-# and ``RACES`` of the same shapes, run there); the rows here are the customers' and the lists'.
+# An app may keep the rows of its own pages in ``<app>/tests/test_pages_messages.py``: ``SCENARIOS``
+# and ``RACES`` of the same shapes, on the world below; they run here with the customers' and the
+# lists' rows.
 APP_ROWS_MODULE = "tests.test_pages_messages"
 
 
-def rows_of_every_app():
-    """The call sites that have a row here or in an app's own ``test_pages_messages``."""
-    rows = set(SCENARIOS) | set(RACES)
+def app_row_modules():
     for config in project_app_configs():
         name = f"{config.name}.{APP_ROWS_MODULE}"
-        if find_spec(f"{config.name}.tests") is None or find_spec(name) is None:
-            continue
-        module = import_module(name)
-        rows |= set(module.SCENARIOS) | set(module.RACES)
-    return rows
+        if find_spec(f"{config.name}.tests") is not None and find_spec(name) is not None:
+            yield import_module(name)
+
+
+ALL_SCENARIOS = {**SCENARIOS}
+ALL_RACES = {**RACES}
+for module in app_row_modules():
+    ALL_SCENARIOS.update(module.SCENARIOS)
+    ALL_RACES.update(module.RACES)
 
 
 def test_every_flash_message_has_a_scenario():
     sites = flash_call_sites()
     assert sites, "no flash message found: the scanner is broken"
     assert sorted(set(sites)) == sorted(sites), "two call sites read the same: tell them apart"
-    assert set(sites) == rows_of_every_app()
+    assert set(sites) == set(ALL_SCENARIOS) | set(ALL_RACES)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(
-    "scenario", [scenario for scenarios in SCENARIOS.values() for scenario in scenarios], ids=lambda s: s.__name__
+    "scenario", [scenario for scenarios in ALL_SCENARIOS.values() for scenario in scenarios], ids=lambda s: s.__name__
 )
 def test_flash_message_speaks_the_users_language(client, world, scenario, language):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
@@ -316,7 +319,7 @@ def test_flash_message_speaks_the_users_language(client, world, scenario, langua
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("race", list(RACES.values()), ids=lambda r: r.__name__)
+@pytest.mark.parametrize("race", list(ALL_RACES.values()), ids=lambda r: r.__name__)
 def test_refusal_shown_after_a_race_speaks_the_users_language(world, race, language):
     with translation.override(language), pytest.raises(ActionError) as refused:
         race(world)

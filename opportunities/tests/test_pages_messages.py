@@ -1,6 +1,6 @@
-"""Every flash message of the opportunities pages, rendered through its view in English and in
-Chinese, as crm/tests/test_flash_messages.py does for the whole product (its scanner finds these
-call sites; its SCENARIOS and RACES take the entries below).
+"""The rows of the opportunities pages' flash messages: crm/tests/test_flash_messages.py finds these
+call sites in the source and runs the entries below, in English and in Chinese, on its world
+(manager_ann, manager_bob, supervisor_sue, superuser_sam, and "A", 安诚贸易有限公司 of ann's).
 
 A scenario signs in, does what produces the message (following redirects) and returns the
 response and the values the message interpolates (titles, names, codes), left out before the
@@ -9,13 +9,9 @@ someone else acts between the page's check and the action: it is called directly
 """
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 
 from crm.display import display_name
-from customers.actions import ActionError
-from customers.tests.factories import make_customer
 from opportunities import actions
 from opportunities.tests.factories import add_plan_item, developing, make_opportunity, source
 
@@ -249,51 +245,3 @@ RACES = {
     f"{VIEWS}::opportunity_link::str(error)": link_after_someone_closed_it,
     f"{VIEWS}::opportunity_fail::str(error)": fail_after_someone_succeeded,
 }
-
-
-# --- the tests (crm/tests/test_flash_messages.py runs the same entries with the product's) -------
-
-
-@pytest.fixture
-def world(manager_ann, manager_bob, supervisor_sue, superuser_sam):
-    # The world of crm/tests/test_flash_messages.py.
-    return {
-        "manager_ann": manager_ann,
-        "manager_bob": manager_bob,
-        "supervisor_sue": supervisor_sue,
-        "superuser_sam": superuser_sam,
-        "A": make_customer(manager_ann, name="安诚贸易有限公司"),
-    }
-
-
-def test_every_flash_message_of_the_opportunities_pages_has_a_scenario():
-    from crm.tests.test_flash_messages import flash_call_sites
-
-    sites = [site for site in flash_call_sites() if site.startswith(f"{VIEWS}::")]
-    assert sites
-    assert set(sites) == set(SCENARIOS) | set(RACES)
-
-
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
-@pytest.mark.parametrize(
-    "scenario", [scenario for scenarios in SCENARIOS.values() for scenario in scenarios], ids=lambda s: s.__name__
-)
-def test_the_message_speaks_the_users_language(client, world, scenario, language):
-    from crm.tests.test_flash_messages import flash_messages, in_language
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response, values = scenario(client, world)
-    texts = flash_messages(response)
-    assert texts
-    for text in texts:
-        assert in_language(text, language, values), f"{text!r} is not in {language}"
-
-
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
-@pytest.mark.parametrize("race", list(RACES.values()), ids=lambda r: r.__name__)
-def test_the_refusal_after_a_race_speaks_the_users_language(world, race, language):
-    from crm.tests.test_flash_messages import in_language
-
-    with translation.override(language), pytest.raises(ActionError) as refused:
-        race(world)
-    assert in_language(str(refused.value), language)
