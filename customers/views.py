@@ -147,11 +147,16 @@ def customer_delete(request, code):
     return render(request, "customers/customer_confirm_delete.html", {"customer": customer})
 
 
+# The bin lists the most recently deleted customers; when it holds more, the page says so.
+RECYCLE_BIN_SHOWN = 200
+
+
 @login_required
 def recycle_bin(request):
     access.require(request.user, "customers.restore_customer")
-    deleted = selectors.recycle_bin(user=request.user)[:200]
-    return render(request, "customers/recycle_bin.html", {"customers": deleted})
+    deleted = list(selectors.recycle_bin(user=request.user)[: RECYCLE_BIN_SHOWN + 1])
+    context = {"customers": deleted[:RECYCLE_BIN_SHOWN], "more": len(deleted) > RECYCLE_BIN_SHOWN}
+    return render(request, "customers/recycle_bin.html", {**context, "shown": RECYCLE_BIN_SHOWN})
 
 
 @login_required

@@ -683,6 +683,23 @@ def test_supervisor_sees_share_and_recycle_bin_but_no_edit(client, world, superv
     assert 'data-testid="edit-customer"' not in detail
 
 
+@pytest.mark.parametrize("deleted, says_more", [(2, False), (3, True)])
+def test_the_recycle_bin_says_when_it_shows_only_the_latest(
+    client, manager_ann, supervisor_sue, monkeypatch, deleted, says_more
+):
+    from customers import views
+
+    monkeypatch.setattr(views, "RECYCLE_BIN_SHOWN", 2)
+    for number in range(deleted):
+        customer = make_customer(manager_ann, name=f"回收测试{number}有限公司")
+        actions.delete_customer(actor=manager_ann, customer=customer)
+    client.force_login(supervisor_sue)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("customers:bin")).content.decode()
+    assert html.count("回收测试") == 2
+    assert ("here are the 2 deleted most recently" in html) == says_more
+
+
 # Who can see it
 
 
@@ -946,3 +963,15 @@ def test_delete_buttons_ask_first_through_data_attributes_not_inline_script(clie
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
     assert scripts
     assert [attrs for attrs, body in scripts if 'src="' not in attrs or body.strip()] == [], "inline scripts"
+
+
+def test_the_recycle_bins_note_is_chinese_in_chinese(client, manager_ann, supervisor_sue, monkeypatch):
+    from customers import views
+
+    monkeypatch.setattr(views, "RECYCLE_BIN_SHOWN", 1)
+    for number in range(2):
+        customer = make_customer(manager_ann, name=f"回收测试{number}有限公司")
+        actions.delete_customer(actor=manager_ann, customer=customer)
+    client.force_login(supervisor_sue)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "这里列出最近删除的 1 个。" in client.get(reverse("customers:bin")).content.decode()
