@@ -117,6 +117,20 @@ def grantable_permissions():
     return Permission.objects.exclude(pk__in=superuser_only_permission_ids()).select_related("content_type")
 
 
+class ReadOnlyAdminMixin:
+    """For a ModelAdmin or an inline whose rows are written elsewhere (an import, a workflow's
+    actions): the admin may look, never add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class GrantablePermissionsMixin:
     """Offers only grantable permissions, and shows permissions and roles in the user's language."""
 

@@ -1,25 +1,17 @@
 from django.contrib import admin, messages
 
+from crm.admin import ReadOnlyAdminMixin
 from opportunities import actions
 from opportunities.models import Opportunity, PlanItem, Status
 
 
-class PlanItemInline(admin.TabularInline):
+class PlanItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The plan, read-only here: it is kept on the opportunity's page, by its assignee."""
 
     model = PlanItem
     extra = 0
     fields = ("plan_date", "todo", "result", "created_by")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Opportunity)

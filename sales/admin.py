@@ -1,19 +1,11 @@
 from django.contrib import admin
 
+from crm.admin import ReadOnlyAdminMixin
 from sales.models import Order, OrderLine, Product, Stock
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The sales system owns these rows: the admin may look, never write."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Product)
