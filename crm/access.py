@@ -63,6 +63,10 @@ ROW_SCOPES: dict[str, RowScope] = {
     # with the assigned_to field itself, in the same save (no object grants to keep in step).
     "opportunities.opportunity": RowScope(owner_fields=("created_by", "assigned_to")),
     "opportunities.planitem": RowScope(through="opportunity"),
+    # Service requests they created or that are assigned to them, and those of the customers
+    # they may see (SPEC §2): owner fields first, then the customer's own scope.
+    "services.servicerequest": RowScope(owner_fields=("created_by", "assigned_to"), through="customer"),
+    "services.serviceevent": RowScope(through="service_request"),
 }
 
 

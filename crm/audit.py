@@ -71,6 +71,9 @@ AUDITED_MODELS = {
     # The pinyin keys are derived from customer_name by the actions.
     "opportunities.Opportunity": {"exclude_fields": ["customer_name_pinyin", "customer_name_initials", "updated_at"]},
     "opportunities.PlanItem": {"exclude_fields": ["updated_at"]},
+    # A service request's steps are also rows of their own (ServiceEvent): the timeline.
+    "services.ServiceRequest": {"exclude_fields": ["updated_at"]},
+    "services.ServiceEvent": {},
     "sales.Product": {},
     "sales.Stock": {},
     "sales.Order": {},

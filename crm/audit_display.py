@@ -49,6 +49,8 @@ PERMISSION_VERBS = {"view": _("view"), "change": _("edit"), "delete": _("delete"
 # Rows of a child model name their parent on /audit/: model label -> the foreign key to it.
 PARENT_FIELDS = {
     "opportunities.planitem": "opportunity",
+    "services.servicerequest": "customer",
+    "services.serviceevent": "service_request",
     "customers.contact": "customer",
     "customers.activity": "customer",
     "customers.customeruserobjectpermission": "content_object",

@@ -61,6 +61,18 @@ _MANAGE_OPPORTUNITIES = [
     "opportunities.delete_planitem",
 ]
 
+# Service requests: supervisors assign, give feedback on and delete any; account managers create
+# them and reach theirs (created by or assigned to them, or of their customers) through
+# crm.access; who handles and who gives feedback is the workflow's rule (services.rules).
+_READ_SERVICES = ["services.view_servicerequest", "services.view_serviceevent"]
+_MANAGE_SERVICES = [
+    *_READ_SERVICES,
+    "services.add_servicerequest",
+    "services.change_servicerequest",
+    "services.delete_servicerequest",
+    "services.assign_servicerequest",
+]
+
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: [
         *_USER_ADMIN,
@@ -71,6 +83,7 @@ ROLE_PERMISSIONS = {
         "customers.share_customer",
         "customers.restore_customer",
         *_READ_OPPORTUNITIES,
+        *_READ_SERVICES,
     ],
     SUPERVISOR: [
         "crm.view_dictionaryentry",
@@ -79,6 +92,7 @@ ROLE_PERMISSIONS = {
         "customers.share_customer",
         "customers.restore_customer",
         *_MANAGE_OPPORTUNITIES,
+        *_MANAGE_SERVICES,
     ],
     # Account managers reach their own customers through object permissions (crm.access).
     # They create opportunities and plan items; model-level view or change would show them all.
@@ -88,8 +102,15 @@ ROLE_PERMISSIONS = {
         *_READ_CATALOGUE,
         "opportunities.add_opportunity",
         "opportunities.add_planitem",
+        "services.add_servicerequest",
     ],
-    VIEWER: ["crm.view_dictionaryentry", *_READ_CUSTOMERS, *_READ_CATALOGUE, *_READ_OPPORTUNITIES],
+    VIEWER: [
+        "crm.view_dictionaryentry",
+        *_READ_CUSTOMERS,
+        *_READ_CATALOGUE,
+        *_READ_OPPORTUNITIES,
+        *_READ_SERVICES,
+    ],
 }
 
 

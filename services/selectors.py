@@ -1,0 +1,167 @@
+"""Reads of service requests and their timelines, scoped to the user through crm.access."""
+
+from django.db.models import Avg, Count, F, Q
+from django.shortcuts import get_object_or_404
+
+from crm import access
+from customers.selectors import account_managers
+from services import rules
+from services.models import ServiceEvent, ServiceRequest, Status
+
+
+def service_list(*, user):
+    """The service requests ``user`` may see, with what a list shows, newest first."""
+    return (
+        access.visible(user, ServiceRequest)
+        .select_related("service_type", "customer", "created_by", "assigned_to")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- the four queues (SPEC §4: 服务分配, 服务处理, 服务反馈, 服务归档) ------------------------------
+
+
+def assignment_queue(*, user):
+    """New requests waiting for an assignment, for those who assign (supervisors); none for others."""
+    if not access.can(user, "services.assign_servicerequest"):
+        return ServiceRequest.objects.none()
+    return service_list(user=user).filter(status=Status.NEW)
+
+
+def handling_queue(*, user):
+    """The assigned requests waiting for ``user``'s handling: those assigned to them."""
+    return service_list(user=user).filter(status=Status.ASSIGNED, assigned_to=user)
+
+
+def feedback_queue(*, user):
+    """Handled requests waiting for ``user``'s feedback: every one for a supervisor, those they
+    created for an account manager."""
+    queryset = service_list(user=user).filter(status=Status.HANDLED)
+    if access.sees_all(user, ServiceRequest, "change"):
+        return queryset
+    return queryset.filter(created_by=user)
+
+
+def archive(*, user):
+    """The archived requests ``user`` may see (read-only), newest first."""
+    return service_list(user=user).filter(status=Status.ARCHIVED)
+
+
+def queue_counts(*, user):
+    """{"assign": n, "handle": n, "feedback": n}: how many requests wait in each of ``user``'s work
+    queues (the menu and the dashboard), in one query; a queue the user has none of is 0, and a
+    queue that isn't theirs (assign, for an account manager) is None."""
+    conditions = {
+        "handle": Q(status=Status.ASSIGNED, assigned_to=user),
+    }
+    if access.sees_all(user, ServiceRequest, "change"):
+        conditions["feedback"] = Q(status=Status.HANDLED)
+    else:
+        conditions["feedback"] = Q(status=Status.HANDLED, created_by=user)
+    assigns = access.can(user, "services.assign_servicerequest")
+    if assigns:
+        conditions["assign"] = Q(status=Status.NEW)
+    counts = {"assign": None, "handle": 0, "feedback": 0}
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return counts
+    condition = Q()
+    for each in conditions.values():
+        condition |= each
+    rows = (
+        access.visible(user, ServiceRequest)
+        .filter(condition)
+        .aggregate(**{name: Count("pk", filter=each) for name, each in conditions.items()})
+    )
+    counts.update(rows)
+    return counts
+
+
+# --- one request -----------------------------------------------------------------------------
+
+
+def request_detail(*, user, pk):
+    """The service request ``pk`` with its type, customer and people, if ``user`` may see it (else 404)."""
+    return get_object_or_404(
+        access.visible(user, ServiceRequest).select_related(
+            "service_type", "customer", "created_by", "assigned_to", "handled_by"
+        ),
+        pk=pk,
+    )
+
+
+def timeline(*, user, service_request):
+    """Every step of ``service_request`` (creation, each assignment, handling and feedback), oldest
+    first, with who took it and the assignee."""
+    return (
+        access.visible(user, ServiceEvent)
+        .filter(service_request=service_request)
+        .select_related("actor", "assignee")
+        .order_by("at", "id")
+    )
+
+
+def requests_of_customer(*, user, customer):
+    """The service requests of ``customer`` that ``user`` may see, newest first (the customer
+    page's panel)."""
+    return (
+        access.visible(user, ServiceRequest)
+        .filter(customer=customer)
+        .select_related("service_type", "assigned_to")
+        .order_by("-created_at", "-id")
+    )
+
+
+def assignable_managers():
+    """Whom a service request may be assigned to: active users holding the account manager role."""
+    return account_managers()
+
+
+# Every step a page may offer, by name, with the predicate that allows it (services.rules).
+STEPS = {
+    "delete": rules.may_delete,
+    "assign": rules.may_assign,
+    "handle": rules.may_handle,
+    "feedback": rules.may_give_feedback,
+}
+
+
+def request_steps(*, user, service_request):
+    """The names of the STEPS ``user`` may take on ``service_request`` now (the page's buttons):
+    the same predicates the actions check, so a button shown is a step allowed."""
+    return {name for name, allowed in STEPS.items() if allowed(user, service_request)}
+
+
+# --- time figures (the request's page; the reports) ---------------------------------------------
+
+
+def time_figures(service_request):
+    """The time figures of one request: ``to_assign``, ``to_first_handling`` and ``to_archive``
+    (timedeltas from its creation; None until that step happened) and ``rounds`` (how many times it
+    was handled)."""
+
+    def since_created(moment):
+        return None if moment is None else moment - service_request.created_at
+
+    return {
+        "to_assign": since_created(service_request.first_assigned_at),
+        "to_first_handling": since_created(service_request.first_handled_at),
+        "to_archive": since_created(service_request.archived_at),
+        "rounds": service_request.rounds,
+    }
+
+
+def time_figures_summary(*, user, queryset=None):
+    """The averages of the time figures over the requests ``user`` may see (or over ``queryset``,
+    already scoped), for the reports: ``count``, ``avg_to_assign``, ``avg_to_first_handling``,
+    ``avg_to_archive`` (timedeltas, None when no request got that far) and ``avg_rounds`` over the
+    archived ones. One query."""
+    rows = access.visible(user, ServiceRequest) if queryset is None else queryset
+    archived = Q(status=Status.ARCHIVED)
+    return rows.order_by().aggregate(
+        count=Count("pk"),
+        avg_to_assign=Avg(F("first_assigned_at") - F("created_at")),
+        avg_to_first_handling=Avg(F("first_handled_at") - F("created_at")),
+        avg_to_archive=Avg(F("archived_at") - F("created_at")),
+        avg_rounds=Avg("rounds", filter=archived),
+    )
+
