@@ -22,6 +22,7 @@ urlpatterns = [
     path("audit/", views.AuditLogView.as_view(), name="audit"),
     path("customers/", include("customers.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("services/", include("services.urls")),
     path("sales/", include("sales.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

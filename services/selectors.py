@@ -164,4 +164,3 @@ def time_figures_summary(*, user, queryset=None):
         avg_to_archive=Avg(F("archived_at") - F("created_at")),
         avg_rounds=Avg("rounds", filter=archived),
     )
-

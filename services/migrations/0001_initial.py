@@ -8,96 +8,273 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('crm', '0003_audit_actor_names'),
-        ('customers', '0007_recompute_pinyin_keys'),
+        ("crm", "0003_audit_actor_names"),
+        ("customers", "0007_recompute_pinyin_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ServiceRequest',
+            name="ServiceRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100, verbose_name='summary')),
-                ('request', models.TextField(max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='request')),
-                ('status', models.CharField(choices=[('new', 'New'), ('assigned', 'Assigned'), ('handled', 'Handled'), ('archived', 'Archived')], default='new', editable=False, max_length=10, verbose_name='status')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('assigned_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='assigned at')),
-                ('handling', models.TextField(blank=True, editable=False, max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='handling')),
-                ('handled_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='handled at')),
-                ('result', models.TextField(blank=True, editable=False, max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='result')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, choices=[(1, '★'), (2, '★★'), (3, '★★★'), (4, '★★★★'), (5, '★★★★★')], editable=False, null=True, verbose_name='satisfaction')),
-                ('first_assigned_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='first assigned at')),
-                ('first_handled_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='first handled at')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived at')),
-                ('rounds', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='rounds')),
-                ('assigned_to', models.ForeignKey(blank=True, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_service_requests', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
-                ('created_by', models.ForeignKey(db_index=False, editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='created_service_requests', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('customer', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='service_requests', to='customers.customer', verbose_name='customer')),
-                ('handled_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='handled by')),
-                ('service_type', models.ForeignKey(limit_choices_to={'category': 'service_type'}, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='crm.dictionaryentry', verbose_name='service type')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=100, verbose_name="summary")),
+                (
+                    "request",
+                    models.TextField(
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="request",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("assigned", "Assigned"),
+                            ("handled", "Handled"),
+                            ("archived", "Archived"),
+                        ],
+                        default="new",
+                        editable=False,
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "assigned_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="assigned at"),
+                ),
+                (
+                    "handling",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="handling",
+                    ),
+                ),
+                ("handled_at", models.DateTimeField(blank=True, editable=False, null=True, verbose_name="handled at")),
+                (
+                    "result",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="result",
+                    ),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "★"), (2, "★★"), (3, "★★★"), (4, "★★★★"), (5, "★★★★★")],
+                        editable=False,
+                        null=True,
+                        verbose_name="satisfaction",
+                    ),
+                ),
+                (
+                    "first_assigned_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="first assigned at"),
+                ),
+                (
+                    "first_handled_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="first handled at"),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="archived at"),
+                ),
+                ("rounds", models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="rounds")),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_service_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned to",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        db_index=False,
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="created_service_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="service_requests",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handled by",
+                    ),
+                ),
+                (
+                    "service_type",
+                    models.ForeignKey(
+                        limit_choices_to={"category": "service_type"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="crm.dictionaryentry",
+                        verbose_name="service type",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service request',
-                'verbose_name_plural': 'service requests',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('assign_servicerequest', 'Can assign service requests to account managers')],
+                "verbose_name": "service request",
+                "verbose_name_plural": "service requests",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("assign_servicerequest", "Can assign service requests to account managers")],
             },
         ),
         migrations.CreateModel(
-            name='ServiceEvent',
+            name="ServiceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('assigned', 'Assigned'), ('handled', 'Handled'), ('feedback', 'Feedback')], max_length=10, verbose_name='step')),
-                ('round', models.PositiveSmallIntegerField(verbose_name='round')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('text', models.TextField(blank=True, max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000)], verbose_name='text')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, choices=[(1, '★'), (2, '★★'), (3, '★★★'), (4, '★★★★'), (5, '★★★★★')], null=True, verbose_name='satisfaction')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
-                ('service_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='services.servicerequest', verbose_name='service request')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("assigned", "Assigned"),
+                            ("handled", "Handled"),
+                            ("feedback", "Feedback"),
+                        ],
+                        max_length=10,
+                        verbose_name="step",
+                    ),
+                ),
+                ("round", models.PositiveSmallIntegerField(verbose_name="round")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                (
+                    "text",
+                    models.TextField(
+                        blank=True,
+                        max_length=2000,
+                        validators=[django.core.validators.MaxLengthValidator(2000)],
+                        verbose_name="text",
+                    ),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "★"), (2, "★★"), (3, "★★★"), (4, "★★★★"), (5, "★★★★★")],
+                        null=True,
+                        verbose_name="satisfaction",
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned to",
+                    ),
+                ),
+                (
+                    "service_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="services.servicerequest",
+                        verbose_name="service request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service step',
-                'verbose_name_plural': 'service steps',
-                'ordering': ['at', 'id'],
+                "verbose_name": "service step",
+                "verbose_name_plural": "service steps",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='servicerequest',
-            index=models.Index(fields=['-created_at', '-id'], name='service_created_idx'),
+            model_name="servicerequest",
+            index=models.Index(fields=["-created_at", "-id"], name="service_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='servicerequest',
-            index=models.Index(fields=['status', '-created_at', '-id'], name='service_status_idx'),
+            model_name="servicerequest",
+            index=models.Index(fields=["status", "-created_at", "-id"], name="service_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='servicerequest',
-            index=models.Index(fields=['created_by', 'status', '-created_at', '-id'], name='service_creator_idx'),
+            model_name="servicerequest",
+            index=models.Index(fields=["created_by", "status", "-created_at", "-id"], name="service_creator_idx"),
         ),
         migrations.AddIndex(
-            model_name='servicerequest',
-            index=models.Index(fields=['assigned_to', 'status', '-created_at', '-id'], name='service_assignee_idx'),
+            model_name="servicerequest",
+            index=models.Index(fields=["assigned_to", "status", "-created_at", "-id"], name="service_assignee_idx"),
         ),
         migrations.AddIndex(
-            model_name='servicerequest',
-            index=models.Index(fields=['customer', '-created_at', '-id'], name='service_customer_idx'),
+            model_name="servicerequest",
+            index=models.Index(fields=["customer", "-created_at", "-id"], name="service_customer_idx"),
         ),
         migrations.AddConstraint(
-            model_name='servicerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='service_satisfaction_1_5'),
+            model_name="servicerequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("satisfaction__isnull", True),
+                    models.Q(("satisfaction__gte", 1), ("satisfaction__lte", 5)),
+                    _connector="OR",
+                ),
+                name="service_satisfaction_1_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicerequest',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'new'), ('assigned_to__isnull', False), _connector='OR'), name='service_assigned_when_past_new'),
+            model_name="servicerequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "new"), ("assigned_to__isnull", False), _connector="OR"),
+                name="service_assigned_when_past_new",
+            ),
         ),
         migrations.AddIndex(
-            model_name='serviceevent',
-            index=models.Index(fields=['service_request', 'at', 'id'], name='serviceevent_request_idx'),
+            model_name="serviceevent",
+            index=models.Index(fields=["service_request", "at", "id"], name="serviceevent_request_idx"),
         ),
     ]
