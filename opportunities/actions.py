@@ -26,6 +26,7 @@ from customers.selectors import find_duplicates
 from customers.validators import normalise_phone
 from opportunities import rules
 from opportunities.models import Opportunity, PlanItem, Status
+from opportunities.search import DERIVED_FIELDS, search_bigrams
 
 __all__ = ["ActionError", "DuplicateCustomerError"]
 
@@ -63,6 +64,7 @@ def _refuse_closed(opportunity):
 
 def _derive_keys(opportunity):
     opportunity.customer_name = opportunity.customer_name.strip()
+    opportunity.search_bigrams = search_bigrams(opportunity)
     opportunity.customer_name_pinyin, opportunity.customer_name_initials = pinyin_keys(
         opportunity.customer_name,
         max_lengths=(
@@ -121,9 +123,7 @@ def update_opportunity(*, actor, opportunity):
         setattr(locked, attname, getattr(opportunity, attname))
     _derive_keys(locked)
     _validate(locked)
-    locked.save(
-        update_fields=[*Opportunity.EDITABLE_FIELDS, "customer_name_pinyin", "customer_name_initials", "updated_at"]
-    )
+    locked.save(update_fields=[*Opportunity.EDITABLE_FIELDS, *DERIVED_FIELDS, "updated_at"])
     return locked
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.models import DictionaryEntry
+from customers.fields import BigramsField
 from customers.validators import validate_phone
 
 
@@ -113,6 +114,9 @@ class Opportunity(models.Model):
     # Search keys of customer_name, as the customer's (customers.pinyin), kept by the actions.
     customer_name_pinyin = models.CharField(max_length=400, editable=False, default="")
     customer_name_initials = models.CharField(max_length=200, editable=False, default="")
+    # The character bigrams of title, customer name and contact (customers.search.name_bigrams):
+    # a two-character search has no trigram, so it is matched here, through a GIN index (0005).
+    search_bigrams = BigramsField(editable=False, default="")
 
     class Meta:
         verbose_name = _("opportunity")

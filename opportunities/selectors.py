@@ -3,6 +3,7 @@
 import re
 import unicodedata
 
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -31,7 +32,11 @@ def search_q(text):
     text = unicodedata.normalize("NFKC", text or "").strip()
     if not text:
         return Q()
-    condition = Q(title__icontains=text) | Q(customer_name__icontains=text) | Q(contact_name__icontains=text)
+    if connection.vendor == "postgresql" and len(text) == 2 and " " not in text:
+        # Two characters have no trigram (migration 0003): their bigram is looked up instead (0005).
+        condition = Q(search_bigrams__has_bigram=text.lower())
+    else:
+        condition = Q(title__icontains=text) | Q(customer_name__icontains=text) | Q(contact_name__icontains=text)
     key = text.lower().replace(" ", "")
     if _LATIN.match(key):
         # The keys are lower-case letters: a plain (index-friendly) substring match.

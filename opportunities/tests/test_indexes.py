@@ -1,4 +1,4 @@
-"""The PostgreSQL indexes of migrations 0003 and 0004 serve the queries they were made for: the
+"""The PostgreSQL indexes of migrations 0003, 0004 and 0005 serve the queries they were made for: the
 list's search (each trigram index is on exactly the expression opportunities.selectors.search_q
 makes Django write, so a change to either that no longer matches fails here rather than silently
 scanning every row) and an account manager's board columns."""
@@ -48,6 +48,12 @@ def test_every_arm_of_the_search_is_served_by_its_trigram_index(text, indexes):
     plan = _plan(Opportunity.objects.filter(selectors.search_q(text)).order_by().values("pk"))
     assert "Seq Scan" not in plan, plan
     assert all(name in plan for name in indexes), plan
+
+
+def test_a_two_character_search_is_served_by_the_bigram_index():
+    plan = _plan(Opportunity.objects.filter(selectors.search_q("鑫达")).order_by().values("pk"))
+    assert "Seq Scan" not in plan, plan
+    assert "opportunity_bigrams_gin" in plan, plan
 
 
 def test_the_searched_expressions_carry_a_larger_statistics_sample():

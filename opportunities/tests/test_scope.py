@@ -110,6 +110,23 @@ def test_search_finds_by_title_customer_name_its_pinyin_and_initials_and_contact
     assert selectors.opportunity_list(user=ann).filter(selectors.search_q("")).count() == 2
 
 
+def test_a_two_character_search_finds_each_searched_field_and_follows_an_edit(personas):
+    # Two characters have no trigram: PostgreSQL looks their bigram up (migration 0005), SQLite
+    # compares substrings; both must find the same rows.
+    ann = personas["manager_ann"]
+    target = make_opportunity(ann, title="年度采购计划", customer_name="重庆曾记物流有限公司", contact_name="李娜")
+    make_opportunity(ann, title="别的", customer_name="北京鑫达科技有限公司", contact_name="张伟")
+    for text in ("采购", "曾记", "物流", "李娜", "度采"):
+        found = selectors.opportunity_list(user=ann).filter(selectors.search_q(text))
+        assert list(found) == [target], text
+    for text in ("年采", "李张", "司李"):  # not adjacent in any one field
+        assert not selectors.opportunity_list(user=ann).filter(selectors.search_q(text)).exists(), text
+    target.title = "季度维护"
+    actions.update_opportunity(actor=ann, opportunity=target)
+    assert not selectors.opportunity_list(user=ann).filter(selectors.search_q("采购")).exists()
+    assert list(selectors.opportunity_list(user=ann).filter(selectors.search_q("维护"))) == [target]
+
+
 def test_my_developing_lists_each_with_its_next_open_plan_item_in_one_query(personas, django_assert_num_queries):
     _check_my_developing(personas, django_assert_num_queries, 3)
 
