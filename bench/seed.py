@@ -31,6 +31,16 @@ a customer of their assignee, under its name; terminated ones with a reason). Ac
 develop mostly what they created. Every opportunity that was assigned has a plan (1–8 items,
 ``--plan-items`` in all) between its assignment and its close (or the coming weeks), the past
 items mostly with results. Loaded like the customers (COPY, indexes rebuilt for a large load).
+
+Service requests (``--services N``; may run alone on top of a customer load): for alive customers,
+created after the customer over the last three years on working days, 70 % by the customer's
+account manager and 30 % by the supervisor, of the three dictionary types, with their whole
+timeline (services_serviceevent: created, assigned — re-assigned for 5 % —, then per round handled
+and feedback) as services.actions would have written it: the request's status, assignee, latest
+handling, result and satisfaction, first_assigned_at, first_handled_at, archived_at and rounds
+agree with its events. Recent ones are mostly open (new, assigned, handled), older ones mostly
+archived; 15 % of the archived ones and some open ones went round more than once (an unsatisfied
+feedback of 1–2 before each further round). Loaded like the opportunities.
 """
 
 import argparse
@@ -87,6 +97,49 @@ RESULTS = ["客户有意向，约定下次沟通。", "需求已确认，等待�
            "演示效果良好，技术部认可。", "决策人出差，改期再约。", "方案通过评审。"]  # fmt: skip
 FAIL_REASONS = ["客户预算取消。", "客户选择了其他供应商。", "项目延期至明年，暂停跟进。", "联系人离职，需求不再推进。"]
 AREA_CODES = ["010", "021", "020", "0755", "0571", "028", "023", "027", "025", "022", "0512", "029"]
+
+SERVICE_COLUMNS = [
+    "id", "service_type_id", "title", "customer_id", "request", "status", "created_by_id", "created_at",
+    "updated_at", "assigned_to_id", "assigned_at", "handling", "handled_by_id", "handled_at", "result",
+    "satisfaction", "first_assigned_at", "first_handled_at", "archived_at", "rounds",
+]  # fmt: skip
+EVENT_COLUMNS = ["id", "service_request_id", "kind", "round", "actor_id", "at", "assignee_id", "text", "satisfaction"]
+SERVICE_TABLES = ("services_servicerequest", "services_serviceevent")
+# (title, request) by service type (crm.dictionary values).
+SERVICE_TEXTS = {
+    "consultation": [
+        ("咨询发票开具流程", "客户财务部询问增值税专用发票的开具周期和所需资料。"),
+        ("咨询设备延保价格", "客户想了解设备延保一年和三年的价格及服务内容。"),
+        ("咨询系统升级安排", "客户询问新版本的发布时间，升级期间是否需要停机。"),
+        ("咨询备件供货周期", "客户询问常用备件的供货周期，希望建立备件库存。"),
+        ("咨询合同续签流程", "服务合同即将到期，客户询问续签需要准备的材料。"),
+        ("咨询数据迁移方案", "客户准备更换业务系统，询问历史数据能否完整迁移。"),
+        ("咨询操作培训安排", "客户新员工不熟悉系统操作，询问培训的时间和费用。"),
+    ],
+    "suggestion": [
+        ("建议开通微信订单查询", "客户建议开通微信公众号订单查询，方便查看发货进度。"),
+        ("建议报价单注明有效期", "客户建议报价单注明有效期，避免审批期间价格变动引起误会。"),
+        ("建议提供上门培训", "客户建议安排工程师上门为网管人员做一次操作培训。"),
+        ("建议增加夜间服务热线", "客户夜间也有生产任务，建议售后热线延长到晚上十点。"),
+        ("建议优化送货时间", "客户建议避开上下班高峰送货，最好提前一天电话预约。"),
+    ],
+    "complaint": [
+        ("送货延迟未提前通知", "客户投诉订购的设备比约定晚到，期间没有任何人通知。"),
+        ("设备安装后网络频繁中断", "新装设备每天中断多次，客户要求尽快派工程师排查。"),
+        ("发票金额与合同不符", "客户收到的发票金额与合同不一致，要求核对并重新开具。"),
+        ("维修后故障再次出现", "设备维修后不久又出现同样的故障，客户要求彻底解决。"),
+        ("售后电话长时间无人接听", "客户连续两天拨打售后热线无人接听，问题得不到解决。"),
+        ("服务费重复扣款", "客户发现本月服务费被扣了两次，要求退还多扣的款项。"),
+        ("工程师上门迟到", "约定上午九点上门，工程师十一点才到，耽误了客户的工作安排。"),
+    ],
+}
+HANDLINGS = [
+    "已电话回复客户，说明了处理办法。", "工程师上门检查并排除了故障。", "已与财务核对并重新开具发票。",
+    "已邮件发送相关资料和报价。", "更换了故障部件，测试运行正常。", "已反馈相关部门改进，并向客户致歉。",
+    "安排了专人跟进，约定下周回访。", "远程协助客户完成了配置调整。",
+]  # fmt: skip
+RESULTS_SATISFIED = ["客户对处理结果满意。", "问题已解决，客户表示感谢。", "客户接受处理方案。", "回访确认运行正常。"]
+RESULTS_UNSATISFIED = ["客户反映问题仍未解决。", "客户认为处理太慢，不满意。", "故障再次出现，客户要求重新处理。"]
 
 
 def cumulative(weights):
@@ -398,16 +451,17 @@ def main():
     parser.add_argument("--managers", type=int, help="account managers (default: one per 3,300 customers, ≤ 300)")
     parser.add_argument("--opportunities", type=int, default=0, help="how many opportunities to add")
     parser.add_argument("--plan-items", type=int, help="plan items in all (default: 3 per opportunity)")
+    parser.add_argument("--services", type=int, default=0, help="how many service requests to add")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument(
         "--keep-indexes", action="store_true", help="PostgreSQL: load with the indexes in place instead of rebuilding"
     )
     args = parser.parse_args()
-    if args.customers < 0 or args.opportunities < 0 or args.contacts_per_customer < 0:
-        parser.error("--customers, --opportunities and --contacts-per-customer must not be negative")
-    if not (args.customers or args.opportunities):
-        parser.error("give --customers or --opportunities (or both)")
+    if min(args.customers, args.opportunities, args.services, args.contacts_per_customer) < 0:
+        parser.error("--customers, --opportunities, --services and --contacts-per-customer must not be negative")
+    if not (args.customers or args.opportunities or args.services):
+        parser.error("give --customers, --opportunities or --services (or several)")
     if args.plan_items is None:
         args.plan_items = 3 * args.opportunities
     if args.plan_items < 0:
@@ -431,6 +485,8 @@ def main():
         _load_customers(args, lap)
     if args.opportunities:
         _load_opportunities(args, lap)
+    if args.services:
+        _load_services(args, lap)
 
 
 def _load_customers(args, lap):
@@ -751,6 +807,218 @@ def _load_opportunities(args, lap):
         f"done in {time.perf_counter() - started:.1f} s: {Opportunity.objects.count()} opportunities, "
         f"{PlanItem.objects.count()} plan items in the database"
     )
+
+
+def _service_status(rng, age):
+    """A service request's status by its age in days: recent ones open, older ones archived."""
+    if age < 3:
+        weights = (45, 35, 20, 0)
+    elif age < 14:
+        weights = (10, 25, 25, 40)
+    elif age < 90:
+        weights = (1, 4, 5, 90)
+    else:
+        weights = (0.2, 0.5, 0.8, 98.5)
+    return rng.choices(("new", "assigned", "handled", "archived"), weights=weights)[0]
+
+
+def _service_rounds(rng, status):
+    """How many times a request of ``status`` was handled (rounds)."""
+    if status == "new":
+        return 0
+    if status == "assigned":  # most wait for their first handling, some were sent back
+        return rng.choices((0, 1, 2), weights=(80, 16, 4))[0]
+    return rng.choices((1, 2, 3), weights=(85, 12, 3))[0]
+
+
+def _load_services(args, lap):
+    """Add ``--services`` service requests with their timelines (module docstring)."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from crm.models import DictionaryEntry
+    from services.models import ServiceEvent, ServiceRequest
+
+    started = time.perf_counter()
+    vendor = connection.vendor
+    count = args.services
+    fields = [field.column for field in ServiceRequest._meta.concrete_fields]
+    assert sorted(fields) == sorted(SERVICE_COLUMNS), fields
+    assert sorted(f.column for f in ServiceEvent._meta.concrete_fields) == sorted(EVENT_COLUMNS)
+    manager_ids, supervisor_id = _users(args.managers or max(2, _bench_manager_count()))
+    managers = set(manager_ids)
+    rng = random.Random(args.seed + 2)
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    now = dt.datetime.now(tz)
+    today = now.date()
+    types = dict(
+        DictionaryEntry.objects.filter(category=DictionaryEntry.Category.SERVICE_TYPE).values_list("value", "pk")
+    )
+    type_names = [name for name in SERVICE_TEXTS if name in types]
+    # Alive customers in the order they were entered, with their manager: a request is for a
+    # customer entered before it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, account_manager_id, created_at FROM customers_customer WHERE deleted_at IS NULL "
+            "ORDER BY created_at, id"
+        )
+        customers = cursor.fetchall()
+    if not customers:
+        raise SystemExit("No customers: load some first (--customers).")
+    # PostgreSQL gives aware date-times, SQLite naive UTC ones (or text).
+    entered = [
+        value
+        if isinstance(value, dt.datetime) and value.tzinfo
+        else dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC)
+        for _pk, _manager, value in customers
+    ]
+    lap(f"{len(customers)} customers read")
+    base = ServiceRequest.objects.aggregate(m=Max("id"))["m"] or 0
+    event_base = ServiceEvent.objects.aggregate(m=Max("id"))["m"] or 0
+    first_day = max(today - dt.timedelta(days=DAYS), entered[0].astimezone(tz).date())
+    span = (today - first_day).days
+    days = [first_day + dt.timedelta(days=n) for n in range(span + 1)]
+    day_weights = cumulative(
+        (0.3 if day.weekday() >= 5 else 1.0) * (0.6 + 0.8 * n / DAYS) for n, day in enumerate(days)
+    )
+
+    def working(moment):
+        """``moment`` moved into office hours (09:00–18:00) of a working day, never after now."""
+        day = moment.date()
+        if day.weekday() > 4:
+            day -= dt.timedelta(days=day.weekday() - 4)
+        hour = min(max(moment.hour, 9), 17)
+        moved = dt.datetime.combine(day, dt.time(hour, moment.minute, rng.randrange(60)), tzinfo=tz)
+        return min(moved, now - dt.timedelta(minutes=5))
+
+    def after(previous, low, high):
+        """A moment ``low``–``high`` hours after ``previous`` (sooner if that is past now), in
+        office hours when that keeps it after ``previous``; always after it, never after now."""
+        moment = previous + dt.timedelta(hours=rng.uniform(low, high))
+        if moment >= now:
+            moment = previous + (now - previous) * rng.uniform(0.3, 0.9)
+        moved = working(moment)
+        return moved if moved > previous else moment
+
+    def stamp(moment):
+        return _fmt_time(moment, vendor) if moment is not None else None
+
+    requests, events = [], []
+    counts = dict.fromkeys(("new", "assigned", "handled", "archived"), 0)
+    reopened = 0
+    for i in range(count):
+        pk = base + i + 1
+        day = rng.choices(days, cum_weights=day_weights)[0]
+        created = working(dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(hours=rng.uniform(9, 18)))
+        # A customer entered before the request (the earliest one if none was).
+        customer, manager, _entered = customers[rng.randrange(max(1, bisect.bisect_left(entered, created)))]
+        manager = manager if manager in managers else rng.choice(manager_ids)
+        status = _service_status(rng, (today - created.date()).days)
+        rounds = _service_rounds(rng, status)
+        counts[status] += 1
+        reopened += rounds > 1 or (status == "assigned" and rounds > 0)
+        creator = manager if rng.random() < 0.7 else supervisor_id
+        kind = rng.choice(type_names)
+        title, request = rng.choice(SERVICE_TEXTS[kind])
+        timeline = [("created", 0, creator, created, None, "", None)]
+        assignee = assigned_at = first_assigned = handled_by = handled_at = first_handled = None
+        handling = result = ""
+        satisfaction = archived_at = None
+        last = created
+        if status != "new":
+            assignee = manager if rng.random() < 0.85 else rng.choice(manager_ids)
+            last = assigned_at = first_assigned = after(created, 0.5, 30)
+            timeline.append(("assigned", 0, supervisor_id, last, assignee, "", None))
+            if rng.random() < 0.05 and len(manager_ids) > 1:  # re-assigned before its first handling
+                assignee = rng.choice([m for m in manager_ids if m != assignee])
+                last = assigned_at = after(last, 1, 48)
+                timeline.append(("assigned", 0, supervisor_id, last, assignee, "", None))
+            for number in range(1, rounds + 1):
+                handling = rng.choice(HANDLINGS)
+                last = handled_at = after(last, 1, 96)
+                first_handled = first_handled or handled_at
+                handled_by = assignee
+                timeline.append(("handled", number, assignee, last, None, handling, None))
+                final = number == rounds
+                if final and status == "handled":
+                    break  # waits for its feedback
+                satisfied = final and status == "archived"
+                satisfaction = rng.choices((3, 4, 5), weights=(20, 45, 35))[0] if satisfied else rng.choice((1, 2))
+                result = rng.choice(RESULTS_SATISFIED if satisfied else RESULTS_UNSATISFIED)
+                giver = creator if creator != supervisor_id and rng.random() < 0.6 else supervisor_id
+                last = after(last, 2, 120)
+                timeline.append(("feedback", number, giver, last, None, result, satisfaction))
+                if satisfied:
+                    archived_at = last
+        requests.append(
+            (
+                pk, types[kind], title, customer, request, status, creator, stamp(created), stamp(last),
+                assignee, stamp(assigned_at), handling, handled_by, stamp(handled_at), result, satisfaction,
+                stamp(first_assigned), stamp(first_handled), stamp(archived_at), rounds,
+            )
+        )  # fmt: skip
+        for event_kind, number, actor, moment, event_assignee, text, score in timeline:
+            events.append(
+                (
+                    event_base + len(events) + 1,
+                    pk,
+                    event_kind,
+                    number,
+                    actor,
+                    stamp(moment),
+                    event_assignee,
+                    text,
+                    score,
+                )
+            )
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    lap(f"{count} service requests ({summary}; {reopened} went round again) and {len(events)} events generated")
+
+    existing_rows = ServiceRequest.objects.count()
+    rebuild_indexes = vendor == "postgresql" and not args.keep_indexes and count >= max(50_000, existing_rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        rebuild = []
+        if vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            rebuild = _drop_secondary(cursor, SERVICE_TABLES) if rebuild_indexes else []
+        for table, columns, rows in (
+            ("services_servicerequest", SERVICE_COLUMNS, requests),
+            ("services_serviceevent", EVENT_COLUMNS, events),
+        ):
+            for start in range(0, len(rows), CHUNK * 5):
+                chunk = rows[start : start + CHUNK * 5]
+                if vendor == "postgresql":
+                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(chunk)))
+                else:
+                    marks = ", ".join(["%s"] * len(columns))
+                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", chunk)
+        lap("service requests and events loaded")
+        for statement in rebuild:
+            cursor.execute(statement)
+        if rebuild:
+            lap(f"{len(rebuild)} indexes and foreign keys rebuilt")
+        for statement in connection.ops.sequence_reset_sql(_no_style(), [ServiceRequest, ServiceEvent]):
+            cursor.execute(statement)
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE services_servicerequest")
+            cursor.execute("VACUUM ANALYZE services_serviceevent")
+        else:
+            cursor.execute("ANALYZE")
+    lap("vacuum/analyze")
+    print(
+        f"done in {time.perf_counter() - started:.1f} s: {ServiceRequest.objects.count()} service requests, "
+        f"{ServiceEvent.objects.count()} events in the database"
+    )
+
+
+def _bench_manager_count():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username__startswith="bench_am_").count()
 
 
 class _Reader:
