@@ -1,5 +1,6 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import access
 from crm.roles import role_label, role_names
@@ -19,6 +20,47 @@ NAVIGATION = [
     (_("Audit log"), "audit", "journal-text", "auditlog.view_logentry"),
 ]
 
+# Entries that open a dropdown of their pages: (label, url name, icon, permission needed, count).
+# ``count`` names the badge a counts fragment fills in (MENU_COUNTS). Without JavaScript the
+# entry itself is a link to its first page, which links to the others.
+SUBMENUS = {
+    "services:list": [
+        (
+            pgettext_lazy("services menu", "New service request"),
+            "services:create",
+            "plus-lg",
+            "services.add_servicerequest",
+            None,
+        ),
+        (
+            pgettext_lazy("services menu", "Assign requests"),
+            "services:assign_queue",
+            "person-plus",
+            "services.assign_servicerequest",
+            "assign",
+        ),
+        (
+            pgettext_lazy("services menu", "Handle requests"),
+            "services:handle_queue",
+            "tools",
+            "services.add_servicerequest",
+            "handle",
+        ),
+        (
+            pgettext_lazy("services menu", "Give feedback"),
+            "services:feedback_queue",
+            "chat-square-text",
+            "services.add_servicerequest",
+            "feedback",
+        ),
+        (pgettext_lazy("services menu", "Service archive"), "services:archive", "archive", None, None),
+        (pgettext_lazy("services menu", "All service requests"), "services:list", "list-ul", None, None),
+    ],
+}
+# Entries whose dropdown shows counts, and the URL of the fragment holding them: the menu asks for
+# it once after the page has loaded (htmx), so the counts add no query to any page's own.
+MENU_COUNTS = {"services:list": "services:menu_counts"}
+
 
 def _allowed(user, need):
     if need is None:
@@ -26,6 +68,22 @@ def _allowed(user, need):
     if need.startswith("module:"):
         return user.is_superuser or user.has_module_perms(need.split(":", 1)[1])
     return access.can(user, need)
+
+
+def _url(name):
+    try:
+        return reverse(name) if name else None
+    except NoReverseMatch:
+        return None
+
+
+def _children(user, entries, current):
+    children = []
+    for label, name, icon, need, count in entries:
+        url = _url(name)
+        if url and _allowed(user, need):
+            children.append({"label": label, "url": url, "icon": icon, "active": current == name, "count": count})
+    return children
 
 
 def navigation(request):
@@ -41,6 +99,11 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"label": label, "url": url, "icon": icon, "active": current == name})
+        item = {"label": label, "url": url, "icon": icon, "active": current == name}
+        if name in SUBMENUS:
+            item["children"] = _children(user, SUBMENUS[name], current)
+            item["active"] = item["active"] or any(child["active"] for child in item["children"])
+            item["counts_url"] = _url(MENU_COUNTS.get(name))
+        items.append(item)
     roles = [role_label(name) for name in role_names(user)]
     return {"nav_items": items, "nav_admin": user.is_staff, "user_roles": roles}

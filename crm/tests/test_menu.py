@@ -1,6 +1,7 @@
 """The main menu and the dashboard's role line, per persona and language (SPEC §2: unusable links hidden)."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 
 from crm.actions import set_user_roles
 from crm.apps import project_app_configs
-from crm.context_processors import NAVIGATION
+from crm.context_processors import MENU_COUNTS, NAVIGATION, SUBMENUS
 from crm.roles import ACCOUNT_MANAGER, VIEWER
 
 ALL_SIGNED_IN = ("admin", "supervisor_sue", "manager_ann", "manager_bob", "viewer_vic", "superuser_sam")
@@ -30,15 +31,61 @@ def text_of(html):
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def main_menu(response):
-    """{href: link text} of the main menu."""
+class MenuLinks(HTMLParser):
+    """The links of the main menu (``<ul data-testid="main-menu">``), each with the entry it
+    belongs to: None for an entry of the menu itself, else the href of the dropdown's toggle."""
+
+    def __init__(self):
+        super().__init__()
+        self.lists = []  # for each open <ul>: True if it is the main menu or inside it
+        self.toggle = None  # the open dropdown's toggle href
+        self.link = None  # [href, text parts, dropdown] of the open <a>
+        self.links = []
+
+    def in_menu(self):
+        return bool(self.lists) and self.lists[-1]
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "ul":
+            self.lists.append(attrs.get("data-testid") == "main-menu" or self.in_menu())
+        elif tag == "a" and self.in_menu():
+            nested = sum(self.lists) > 1
+            self.link = [attrs.get("href"), [], self.toggle if nested else None]
+            if "dropdown-toggle" in (attrs.get("class") or ""):
+                self.toggle = attrs.get("href")
+
+    def handle_endtag(self, tag):
+        if tag == "ul" and self.lists:
+            if sum(self.lists) == 2:
+                self.toggle = None
+            self.lists.pop()
+        elif tag == "a" and self.link:
+            href, parts, parent = self.link
+            self.links.append((parent, href, " ".join("".join(parts).split())))
+            self.link = None
+
+    def handle_data(self, data):
+        if self.link:
+            self.link[1].append(data)
+
+
+def menu_links(response):
     assert response.status_code == 200
-    block = re.search(r'<ul[^>]*data-testid="main-menu"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
-    assert block, "the page has no main menu"
-    return {
-        href: text_of(label)
-        for href, label in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>(.*?)</a>', block.group(1), re.S)
-    }
+    parser = MenuLinks()
+    parser.feed(response.content.decode())
+    assert parser.links, "the page has no main menu"
+    return parser.links
+
+
+def main_menu(response):
+    """{href: link text} of the main menu's own entries (a dropdown's toggle, not its items)."""
+    return {href: text for parent, href, text in menu_links(response) if parent is None}
+
+
+def submenu(response, href):
+    """[(href, text)] of the dropdown under the main menu entry ``href``."""
+    return [(link, text) for parent, link, text in menu_links(response) if parent == href]
 
 
 def dashboard_roles(response):
@@ -127,7 +174,7 @@ def test_dashboard_lists_every_role_a_user_holds(client, manager_ann):
 
 # Entries for pages that don't exist yet; each shows up in the menu once its URL does. Take an
 # entry off this list when its page arrives (a test below fails until you do).
-NOT_BUILT_YET = {"services:list", "customers:loss_list", "reports:index"}
+NOT_BUILT_YET = {"customers:loss_list", "reports:index"}
 
 
 def resolves(url_name):
@@ -167,3 +214,81 @@ def test_superuser_menu_holds_every_built_entry_and_each_opens(client, superuser
     assert {href: text for href, text in menu.items() if href != "/admin/"} == built
     for url in built:
         assert client.get(url).status_code == 200, url
+
+
+# --- the services dropdown ------------------------------------------------------------------------
+
+SERVICES = "/services/"
+# The services dropdown per persona: (href, English, Chinese) of each page the persona has.
+CREATE = ("/services/new/", "New service request", "服务创建")
+ASSIGN = ("/services/assign/", "Assign requests", "服务分配")
+HANDLE = ("/services/handle/", "Handle requests", "服务处理")
+FEEDBACK = ("/services/feedback/", "Give feedback", "服务反馈")
+ARCHIVE = ("/services/archive/", "Service archive", "服务归档")
+EVERY = ("/services/", "All service requests", "全部服务请求")
+SERVICES_DROPDOWN = {
+    "supervisor_sue": [CREATE, ASSIGN, HANDLE, FEEDBACK, ARCHIVE, EVERY],
+    "superuser_sam": [CREATE, ASSIGN, HANDLE, FEEDBACK, ARCHIVE, EVERY],
+    "manager_ann": [CREATE, HANDLE, FEEDBACK, ARCHIVE, EVERY],
+    "manager_bob": [CREATE, HANDLE, FEEDBACK, ARCHIVE, EVERY],
+    "viewer_vic": [ARCHIVE, EVERY],
+    "admin": [ARCHIVE, EVERY],
+}
+
+
+@pytest.mark.parametrize("persona", ALL_SIGNED_IN)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_services_entry_is_a_dropdown_of_the_pages_the_user_has(client, request, persona, language):
+    response = get_dashboard(client, request.getfixturevalue(persona), language)
+    assert main_menu(response)[SERVICES] == ("Services" if language == "en" else "客户服务")
+    column = 1 if language == "en" else 2
+    expected = [(entry[0], entry[column]) for entry in SERVICES_DROPDOWN[persona]]
+    assert submenu(response, SERVICES) == expected
+
+
+@pytest.mark.parametrize("persona", ALL_SIGNED_IN)
+def test_every_page_of_the_services_dropdown_opens(client, request, persona):
+    response = get_dashboard(client, request.getfixturevalue(persona), "en")
+    for href, _text in submenu(response, SERVICES):
+        assert client.get(href).status_code == 200, href
+
+
+def test_the_services_entry_is_a_link_to_the_list_without_javascript(client, manager_ann):
+    # Bootstrap's dropdown opens on the toggle; without JavaScript the toggle is a plain link.
+    page = get_dashboard(client, manager_ann, "en").content.decode()
+    toggle = re.search(r'<a class="nav-link dropdown-toggle[^"]*" href="([^"]+)"', page)
+    assert toggle and toggle.group(1) == SERVICES
+
+
+def test_the_menu_asks_for_the_queue_counts_once_after_the_page_and_has_a_badge_for_each(client, supervisor_sue):
+    page = get_dashboard(client, supervisor_sue, "en").content.decode()
+    assert page.count('hx-trigger="load') == 1
+    assert re.search(
+        r'hx-get="/services/counts/" hx-trigger="load, services-counts-changed from:body" hx-swap="none"', page
+    )
+    for name in ("services", "assign", "handle", "feedback"):
+        assert f'id="menu-count-{name}"' in page, name
+
+
+def test_a_user_without_queues_gets_no_queue_badges(client, viewer_vic):
+    page = get_dashboard(client, viewer_vic, "en").content.decode()
+    assert not re.search(r'id="menu-count-(assign|handle|feedback)"', page)
+
+
+def test_the_services_entry_is_marked_current_on_each_services_page(client, manager_ann):
+    client.force_login(manager_ann)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/services/handle/").content.decode()
+    assert re.search(r'<a class="nav-link dropdown-toggle active" href="/services/"', page)
+    assert re.search(r'<a class="dropdown-item[^"]* active" href="/services/handle/" aria-current="page"', page)
+
+
+def test_every_dropdown_entry_and_count_names_a_url_and_permission_that_exist(db):
+    for parent, children in SUBMENUS.items():
+        assert parent in {name for _label, name, _icon, _need in NAVIGATION}
+        for _label, name, _icon, need, _count in children:
+            assert resolves(name), name
+            if need is not None:
+                app_label, codename = need.split(".", 1)
+                assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists(), name
+    assert all(resolves(name) for name in MENU_COUNTS.values())
