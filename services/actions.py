@@ -3,10 +3,11 @@
 Each action is keyword-only and runs in one transaction whose audit rows name the ``actor`` it is
 given (crm.audit.audited_action); it re-reads the request with ``select_for_update()`` before
 looking at its state, so two people acting at once are served one after the other and the second
-sees what the first did. The step a page showed is compared with the row as stored: if someone
-else moved the request on in the meantime, the step is refused with a message saying so. A
-refused step raises ``ActionError`` (customers.actions) with a message for the user, already
-translated; nothing is written then.
+sees what the first did; a request the actor can't see (crm.access) is refused as if it didn't
+exist. The step a page showed is compared with the row as stored: if someone else moved the
+request on in the meantime, the step is refused with a message saying so. A refused step raises
+``ActionError`` (customers.actions) with a message for the user, already translated; nothing is
+written then.
 
 Every assignment, handling and feedback also appends a ServiceEvent: the request's timeline keeps
 every round, while the request's own fields hold the latest values.
@@ -33,12 +34,16 @@ def archive_threshold():
     return settings.SERVICE_ARCHIVE_SATISFACTION
 
 
-def _locked(service_request):
-    """The request's row as stored now, locked until the transaction ends."""
-    try:
-        return ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
-    except ServiceRequest.DoesNotExist:
-        raise ActionError(_("This service request no longer exists.")) from None
+def _locked(service_request, actor):
+    """The request's row as stored now, locked until the transaction ends.
+
+    A request ``actor`` can't see (crm.access: not theirs, or of a customer in the recycle bin) is
+    refused as if it didn't exist, like a page out of scope answers 404.
+    """
+    locked = ServiceRequest.objects.select_for_update().filter(pk=service_request.pk).first()
+    if locked is None or not access.visible(actor, ServiceRequest).filter(pk=locked.pk).exists():
+        raise ActionError(_("This service request no longer exists."))
+    return locked
 
 
 def _refuse_archived(service_request):
@@ -86,6 +91,9 @@ def create_service_request(*, actor, service_request):
     customer = Customer.objects.filter(pk=service_request.customer_id).first()
     if customer is None or not access.can(actor, "view", customer):
         raise ActionError(_("Choose a customer you can see."))
+    # Always a new row: an instance read from the database (a copy) must not overwrite its original.
+    service_request.pk = None
+    service_request._state.adding = True
     service_request.customer = customer
     service_request.title = (service_request.title or "").strip()
     service_request.request = (service_request.request or "").strip()
@@ -108,7 +116,7 @@ def create_service_request(*, actor, service_request):
 @audited_action
 def delete_service_request(*, actor, service_request):
     """Delete a service request while it is new: its creator or a supervisor."""
-    locked = _locked(service_request)
+    locked = _locked(service_request, actor)
     _refuse_archived(locked)
     if locked.status != Status.NEW:
         raise ActionError(_("A service request can only be deleted while it is new."))
@@ -126,11 +134,11 @@ def assign_service_request(*, actor, service_request, assignee):
     on since, the step is refused, so two supervisors assigning at once can't both win. The
     assignee must be an active user with the account manager role.
     """
-    locked = _locked(service_request)
-    _refuse_archived(locked)
+    locked = _locked(service_request, actor)
     if not access.can(actor, "services.assign_servicerequest"):
         raise ActionError(_("Only a sales supervisor may assign service requests."))
     _refuse_moved_on(service_request, locked)
+    _refuse_archived(locked)
     if locked.status == Status.HANDLED:
         raise ActionError(_("This service request has been handled: it waits for feedback, not for an assignment."))
     if not rules.may_assign(actor, locked):
@@ -153,9 +161,9 @@ def assign_service_request(*, actor, service_request, assignee):
 def handle_service_request(*, actor, service_request, handling):
     """Record what was done for an assigned request (服务处理): its assignee alone. Starts a new
     round; the handling may not be empty."""
-    locked = _locked(service_request)
-    _refuse_archived(locked)
+    locked = _locked(service_request, actor)
     _refuse_moved_on(service_request, locked)
+    _refuse_archived(locked)
     if locked.status != Status.ASSIGNED:
         raise ActionError(_("Only an assigned service request can be handled."))
     if not rules.may_handle(actor, locked):
@@ -183,9 +191,9 @@ def give_feedback(*, actor, service_request, result, satisfaction):
     """Record the result and the customer's satisfaction (1–5) of a handled request (服务反馈):
     its creator or a supervisor. A satisfaction of at least SERVICE_ARCHIVE_SATISFACTION archives
     the request; a lower one sends it back to its assignee (已分配) for another round."""
-    locked = _locked(service_request)
-    _refuse_archived(locked)
+    locked = _locked(service_request, actor)
     _refuse_moved_on(service_request, locked)
+    _refuse_archived(locked)
     if locked.status != Status.HANDLED:
         raise ActionError(_("Feedback can only be given on a handled service request."))
     if not rules.may_give_feedback(actor, locked):

@@ -154,8 +154,10 @@ class ServiceEvent(models.Model):
     """One step of a service request's life, kept for good (the timeline): who did what, when.
 
     Assignment rows name the assignee; handling rows carry the handling text; feedback rows the
-    result and the satisfaction. ``round`` counts handling rounds: a request sent back after an
-    unsatisfied feedback is handled again in the next round.
+    result and the satisfaction. ``round`` is the request's ``rounds`` when the step was taken (how
+    many handlings were done by then): the creation and the first assignments are 0, the first
+    handling and its feedback 1; a request sent back after an unsatisfied feedback is handled in
+    the next round (2), and an assignment before that handling is 1 (it opens round 2).
     """
 
     class Kind(models.TextChoices):

@@ -3,9 +3,12 @@ the creator, the state, the timeline rows and the audit rows come from ``service
 
 import itertools
 
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+
 from crm.models import DictionaryEntry
 from services import actions
-from services.models import ServiceRequest
+from services.models import ServiceEvent, ServiceRequest
 
 _serial = itertools.count(1)
 
@@ -46,3 +49,37 @@ def archived(creator, customer, assignee, *, supervisor, satisfaction=4, **field
     return actions.give_feedback(
         actor=supervisor, service_request=request, result="客户满意", satisfaction=satisfaction
     )
+
+
+def audit_rows(obj_or_model, pk=None):
+    """The audit rows of one row (a model instance, or a model and a pk), oldest first, as
+    (action, actor's username, set of changed field names)."""
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    pk = obj_or_model.pk if pk is None else pk
+    rows = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model), object_pk=str(pk)).order_by(
+        "timestamp", "pk"
+    )
+    return [
+        (row.action, row.actor.username if row.actor else None, set(row.changes or {}))
+        for row in rows.select_related("actor")
+    ]
+
+
+def event_rows(service_request):
+    """The timeline of ``service_request`` as stored, oldest first, as (kind, round, actor's
+    username, assignee's username or None, text, satisfaction)."""
+    events = ServiceEvent.objects.filter(service_request_id=service_request.pk).select_related("actor", "assignee")
+    return [
+        (
+            event.kind,
+            event.round,
+            event.actor.username,
+            event.assignee.username if event.assignee else None,
+            event.text,
+            event.satisfaction,
+        )
+        for event in events.order_by("at", "id")
+    ]
+
+
+CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE
