@@ -69,7 +69,9 @@ AUDITED_MODELS = {
     # The sales mirror is written only by import_sales, which audits one summary row per file
     # (bulk writes bypass auditlog); registering it records deletions made anywhere else.
     # The pinyin keys are derived from customer_name by the actions.
-    "opportunities.Opportunity": {"exclude_fields": ["customer_name_pinyin", "customer_name_initials", "updated_at"]},
+    "opportunities.Opportunity": {
+        "exclude_fields": ["customer_name_pinyin", "customer_name_initials", "search_bigrams", "updated_at"]
+    },
     "opportunities.PlanItem": {"exclude_fields": ["updated_at"]},
     # A service request's steps are also rows of their own (ServiceEvent): the timeline.
     "services.ServiceRequest": {"exclude_fields": ["updated_at"]},
