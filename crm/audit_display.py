@@ -166,10 +166,11 @@ def _permission_words(codename, name=""):
     return str(PERMISSION_VERBS[verb]) if verb in PERMISSION_VERBS else gettext(name or codename)
 
 
-def related_names(entries):
+def related_names(entries, loaded=()):
     """PageNames for the entries: the rows their changes and bulk filters point to, the people
     named in bulk rows and on user rows, the parents of child rows. One query per model (and one
-    per child model whose parent a row doesn't carry), however many entries."""
+    per child model whose parent a row doesn't carry), however many entries; ``loaded``: rows the
+    page has read already (a customer's manager and region), named without reading them again."""
     User = get_user_model()
     wanted, usernames, children = defaultdict(set), set(), defaultdict(set)
     for entry in entries:
@@ -214,6 +215,12 @@ def related_names(entries):
             wanted[field.related_model].add(parent_pk)
 
     objects, by_username = {}, {}
+    for obj in loaded:
+        model = obj._meta.concrete_model
+        if str(obj.pk) in {str(value) for value in wanted.get(model, ())}:
+            objects[(model, str(obj.pk))] = _name(obj)
+            wanted[model] = {value for value in wanted[model] if str(value) != str(obj.pk)}
+    wanted = {model: values for model, values in wanted.items() if values}
     if usernames:
         wanted.setdefault(User, set())
     for model, values in wanted.items():

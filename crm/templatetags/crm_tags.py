@@ -18,13 +18,22 @@ def add_class(bound_field, css):
     return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
 
 
+def _loaded_relations(obj):
+    """The rows ``obj``'s foreign keys point to that the page has read with it already."""
+    return [
+        getattr(obj, field.name)
+        for field in obj._meta.concrete_fields
+        if field.is_relation and field.many_to_one and field.is_cached(obj) and getattr(obj, field.name) is not None
+    ]
+
+
 @register.inclusion_tag("includes/history_panel.html")
 def history_panel(obj, limit=20):
     """The audit history of one object, newest first, for any detail page."""
     entries = []
     queryset = LogEntry.objects.get_for_object(obj).select_related("actor", "content_type")
     recent = list(queryset.order_by("-timestamp")[:limit])
-    names = related_names(recent)
+    names = related_names(recent, loaded=_loaded_relations(obj))
     for entry in recent:
         entries.append(
             {
