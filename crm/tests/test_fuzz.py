@@ -47,6 +47,7 @@ from customers import actions
 from customers.tests.factories import make_activity, make_contact, make_customer, share
 from opportunities.tests.factories import add_plan_item, developing
 from sales.tests.factories import line, load, order, product
+from services.tests.factories import archived, assigned, handled, make_request
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
 
@@ -88,14 +89,17 @@ def _customer_code(world, url_name):
 
 
 # Namespaces whose URLs' pk names one kind of object, whatever the URL's name.
-PK_OF_NAMESPACE = {"opportunities": "opportunity"}
+PK_OF_NAMESPACE = {"opportunities": "opportunity", "services": "service_request"}
+# URLs whose pk names an object of their own: a services step's page shows its form only on a
+# request in the state that allows the step (the namespace's service_request is new).
+PK_OF_URL = {"services:handle": "assigned_service_request", "services:feedback": "handled_service_request"}
 
 
 def _object_pk(world, url_name):
     # customers:contact_edit -> world["contact"]: a URL's pk names the object its name starts with
     # (opportunities:assign -> world["opportunity"]: see PK_OF_NAMESPACE).
     namespace, _colon, name = url_name.rpartition(":")
-    kind = PK_OF_NAMESPACE.get(namespace) or name.split("_")[0]
+    kind = PK_OF_URL.get(url_name) or PK_OF_NAMESPACE.get(namespace) or name.split("_")[0]
     if kind not in world:
         pytest.fail(
             f"{url_name}: the fuzz world has no {kind!r} for its pk; add one to the world fixture in "
@@ -173,6 +177,7 @@ def build_world():
         "activity": make_activity(customer, title="首次拜访"),
         "order_no": "SO-FUZZ-0001",
         **_opportunity_world(personas),
+        **_service_world(personas, customer),
     }
 
 
@@ -182,6 +187,19 @@ def _opportunity_world(personas):
     sue = personas["supervisor_sue"]
     opportunity = developing(sue, personas["manager_ann"], supervisor=sue, customer_name="安诚贸易有限公司")
     return {"opportunity": opportunity, "plan_item": add_plan_item(opportunity, actor=personas["manager_ann"])}
+
+
+def _service_world(personas, customer):
+    """Service requests of the world customer in every state, each assigned to ann: a new one (its
+    page offers deletion and assignment), an assigned one (handling), a handled one (feedback) and
+    an archived one (the archive's rows)."""
+    ann, sue = personas["manager_ann"], personas["supervisor_sue"]
+    return {
+        "service_request": make_request(ann, customer, title="安诚发票抬头有误"),
+        "assigned_service_request": assigned(ann, customer, ann, supervisor=sue, title="安诚送货延迟"),
+        "handled_service_request": handled(ann, customer, ann, supervisor=sue, title="安诚产品咨询"),
+        "archived_service_request": archived(ann, customer, ann, supervisor=sue, title="安诚安装建议"),
+    }
 
 
 @pytest.fixture(scope="module")
