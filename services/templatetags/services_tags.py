@@ -3,8 +3,8 @@ from django.db.models import Case, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 
+from crm.formats.durations import duration
 from services import rules, selectors
 from services.models import OPEN_STATUSES, Status
 
@@ -34,10 +34,10 @@ def service_status_badge(service_request):
 
 
 @register.filter
-def service_age(service_request, now=None):
-    """How long ago the request was created, in its largest unit ("3 days", "3 天"): how long the
-    customer has been waiting for an open one."""
-    return timesince(service_request.created_at, now or timezone.now(), depth=1)
+def service_age(service_request):
+    """How long ago the request was created, as every page says a span (crm.formats.durations:
+    "3 days 2 hours", "3 天 2 小时"): how long the customer has been waiting for an open one."""
+    return duration(timezone.now() - service_request.created_at)
 
 
 def sees_services(user):
