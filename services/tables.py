@@ -226,6 +226,7 @@ class FeedbackQueueTable(ServiceRowsTable):
             "service_type",
             "created_by",
             "assigned_to",
+            "created_at",
             "handled_at",
             "rounds",
             "feedback",
