@@ -9,6 +9,10 @@ from services import rules
 from services.models import ServiceEvent, ServiceRequest, Status
 
 
+def _signed_in(user):
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
 def service_list(*, user):
     """The service requests ``user`` may see, with what a list shows, newest first."""
     return (
@@ -30,12 +34,16 @@ def assignment_queue(*, user):
 
 def handling_queue(*, user):
     """The assigned requests waiting for ``user``'s handling: those assigned to them."""
+    if not _signed_in(user):
+        return ServiceRequest.objects.none()
     return service_list(user=user).filter(status=Status.ASSIGNED, assigned_to=user)
 
 
 def feedback_queue(*, user):
     """Handled requests waiting for ``user``'s feedback: every one for a supervisor, those they
     created for an account manager."""
+    if not _signed_in(user):
+        return ServiceRequest.objects.none()
     queryset = service_list(user=user).filter(status=Status.HANDLED)
     if access.sees_all(user, ServiceRequest, "change"):
         return queryset
@@ -51,6 +59,9 @@ def queue_counts(*, user):
     """{"assign": n, "handle": n, "feedback": n}: how many requests wait in each of ``user``'s work
     queues (the menu and the dashboard), in one query; a queue the user has none of is 0, and a
     queue that isn't theirs (assign, for an account manager) is None."""
+    counts = {"assign": None, "handle": 0, "feedback": 0}
+    if not _signed_in(user):
+        return counts
     conditions = {
         "handle": Q(status=Status.ASSIGNED, assigned_to=user),
     }
@@ -58,12 +69,8 @@ def queue_counts(*, user):
         conditions["feedback"] = Q(status=Status.HANDLED)
     else:
         conditions["feedback"] = Q(status=Status.HANDLED, created_by=user)
-    assigns = access.can(user, "services.assign_servicerequest")
-    if assigns:
+    if access.can(user, "services.assign_servicerequest"):
         conditions["assign"] = Q(status=Status.NEW)
-    counts = {"assign": None, "handle": 0, "feedback": 0}
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return counts
     condition = Q()
     for each in conditions.values():
         condition |= each
