@@ -16,8 +16,9 @@ from customers.tests.factories import make_activity, make_contact, make_customer
 from opportunities.models import Opportunity, PlanItem
 from sales.models import Order, OrderLine
 from sales.tests.factories import line, load, order, product
+from services.models import ServiceEvent, ServiceRequest
 
-SCOPED_MODELS = (Customer, Contact, Activity, Order, OrderLine, Opportunity, PlanItem)
+SCOPED_MODELS = (Customer, Contact, Activity, Order, OrderLine, Opportunity, PlanItem, ServiceRequest, ServiceEvent)
 ACTIONS = ("view", "change", "delete", "share", "restore")
 
 
