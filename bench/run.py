@@ -1,9 +1,9 @@
 #!/usr/bin/env python
-"""Time the customer list and 360° page (issue 3), and the opportunities list, board and detail
-page (issue 11), through the real URL stack.
+"""Time the customer list and 360° page (issue 3), the opportunities list, board and detail page
+(issue 11), and the service queues, archive and list (issue 12), through the real URL stack.
 
     DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
-        .venv/bin/python bench/run.py [--repeat 20] [--explain] [--app customers|opportunities|all]
+        .venv/bin/python bench/run.py [--repeat 20] [--explain] [--app customers|opportunities|services|all]
 
 Runs in-process with django.test.Client (middleware, session, view, filters, table, template),
 logged in with force_login as an account manager (``bench_am_0001``, made by bench/seed.py) and
@@ -118,6 +118,27 @@ def _extra_opportunity_pages(*, manager_id, month):
     ]
 
 
+# The services pages whose rows are counted (lists); the queues' paths by URL name.
+SERVICE_LISTS = ("/services/", "/services/assign/", "/services/handle/", "/services/feedback/", "/services/archive/")
+
+
+def _service_pages(*, assigns, customer_text, title_text):
+    """(label, url) of each measured services page (the assignment queue for those who assign)."""
+
+    def q(path, **params):
+        return f"{path}?{urlencode(params)}"
+
+    pages = [("services: assignment queue", "/services/assign/")] if assigns else []
+    return pages + [
+        ("services: handling queue", "/services/handle/"),
+        ("services: feedback queue", "/services/feedback/"),
+        ("services: archive, first page", "/services/archive/"),
+        (f"services: archive search, customer ({customer_text})", q("/services/archive/", q=customer_text)),
+        (f"services: archive search, title ({title_text})", q("/services/archive/", q=title_text)),
+        ("services: all requests, first page", "/services/"),
+    ]
+
+
 def _percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
@@ -192,7 +213,7 @@ def main():
     parser.add_argument("--supervisor", default="bench_sup", help="the supervisor to log in as")
     parser.add_argument("--role", choices=["manager", "supervisor", "both"], default="both")
     parser.add_argument(
-        "--app", choices=["customers", "opportunities", "all"], default="all", help="whose pages to time"
+        "--app", choices=["customers", "opportunities", "services", "all"], default="all", help="whose pages to time"
     )
     parser.add_argument("--extra", action="store_true", help="also time the other filters and sorts")
     parser.add_argument("--q", action="append", default=[], help="also time a search for this text (repeatable)")
@@ -204,6 +225,7 @@ def main():
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.db.models import Q
     from django.test import Client
     from django.utils import timezone
 
@@ -212,6 +234,7 @@ def main():
     from crm.models import DictionaryEntry
     from customers.models import Customer
     from opportunities.models import Opportunity, Status
+    from services.models import ServiceRequest
 
     settings.DEBUG = False  # no query log while timing, as in production
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -225,7 +248,11 @@ def main():
     total = Customer.all_objects.count()
     region_id = DictionaryEntry.objects.filter(category=DictionaryEntry.Category.REGION).order_by("pk")[0].pk
     opportunities = Opportunity.objects.count()
-    print(f"# Benchmark: {total:,} customers, {opportunities:,} opportunities", flush=True)
+    service_requests = ServiceRequest.objects.count()
+    print(
+        f"# Benchmark: {total:,} customers, {opportunities:,} opportunities, {service_requests:,} service requests",
+        flush=True,
+    )
     print(f"Machine: {_machine(connection)}", flush=True)
     print(f"Load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}", flush=True)
     print(f"{args.repeat} timed requests per page after {args.warmup} warm-up ones; {dt.datetime.now():%Y-%m-%d %H:%M}")
@@ -264,12 +291,28 @@ def main():
             pages += [
                 (f"opportunities: search {text!r}", f"/opportunities/?{urlencode({'q': text})}") for text in args.q
             ]
+        # Counted from the indexes the workflow reads, not through the scope: requests the user
+        # created or was assigned (a supervisor sees all).
+        mine = ServiceRequest.objects.filter(Q(created_by=user) | Q(assigned_to=user))
+        seen_services = service_requests if access.sees_all(user, ServiceRequest) else mine.count()
+        if args.app in ("services", "all") and service_requests:
+            # The customer of one of the user's archived requests: the start of its name (city and
+            # brand, 北京鑫达), as someone types it into the archive's search box.
+            archived = mine.filter(status="archived").order_by("id")
+            sample = list(archived[seen_services // 3 :][:1]) or list(archived[:1])
+            pages += _service_pages(
+                assigns=access.can(user, "services.assign_servicerequest"),
+                customer_text=sample[0].customer.name[:4] if sample else vocab.SEARCH_THREE,
+                title_text="发票",
+            )
+            pages += [(f"services: search {text!r}", f"/services/?{urlencode({'q': text})}") for text in args.q]
         if args.only:
             pages = [page for page in pages if args.only in page[0]]
         client = Client()
         client.force_login(user)
         print(
-            f"\n{role} {user.username}: {seen:,} visible customers, {seen_opportunities:,} visible opportunities",
+            f"\n{role} {user.username}: {seen:,} visible customers, {seen_opportunities:,} visible opportunities, "
+            f"{seen_services:,} service requests (created by or assigned to them, for an account manager)",
             flush=True,
         )
         for label, url in pages:
@@ -280,7 +323,8 @@ def main():
                 response = client.get(url)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
-            rows = _rows(response.content) if urlsplit(url).path in ("/customers/", "/opportunities/") else None
+            listed = ("/customers/", "/opportunities/", *SERVICE_LISTS)
+            rows = _rows(response.content) if urlsplit(url).path in listed else None
             queries = recorder.queries
             times, db_times, cpu_times = [], [], []
             for _ in range(args.repeat):
