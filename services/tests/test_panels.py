@@ -310,3 +310,37 @@ def test_the_card_costs_a_fixed_number_of_queries(client, request, persona, own_
         own = [query for query in captured.captured_queries if '"services_' in query["sql"]]
         assert len(own) == own_queries, own
     assert totals[0] == totals[1]
+
+
+# --- where the panel and the card lead --------------------------------------------------------------
+
+
+def links(html, testid):
+    """The hrefs inside the element marked ``testid`` (up to the panel's or card's end)."""
+    part = html.split(f'data-testid="{testid}"', 1)[1].split('data-testid="audience-panel"', 1)[0]
+    return sorted(set(re.findall(r'href="(/services/[^"]*)"', part.replace("&amp;", "&"))))
+
+
+@pytest.mark.parametrize("persona", ["manager_ann", "supervisor_sue", "viewer_vic"])
+def test_every_link_of_the_panel_and_the_card_opens_its_page(client, request, persona, served, queues):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    page = client.get(served["customer"].get_absolute_url()).content.decode()
+    followed = links(page, "services-panel") + links(dashboard(client, user), "services-card")
+    assert followed
+    for url in followed:
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_panels_list_link_lists_this_customers_requests(client, manager_ann, served):
+    client.force_login(manager_ann)
+    url = reverse("services:list") + "?q=" + served["customer"].code
+    html = client.get(url).content.decode()
+    assert "打印机卡纸" in html and "安装指导咨询" in html and "鲍波客户的咨询" not in html
+
+
+def test_the_panels_button_opens_the_form_with_the_customer_filled_in(client, manager_ann, served):
+    client.force_login(manager_ann)
+    url = reverse("services:create") + "?customer=" + served["customer"].code
+    html = client.get(url).content.decode()
+    assert served["customer"].code in html and served["customer"].name in html
