@@ -190,9 +190,9 @@ def _opportunity_world(personas):
 
 
 def _service_world(personas, customer):
-    """Service requests of the world customer in every state, each assigned to ann: a new one (its
-    page offers deletion and assignment), an assigned one (handling), a handled one (feedback) and
-    an archived one (the archive's rows)."""
+    """Ann's service requests of the world customer in every state, assigned to her by sue: a new
+    one (its page offers deletion and assignment), an assigned one (handling), a handled one
+    (feedback) and an archived one (the archive's rows)."""
     ann, sue = personas["manager_ann"], personas["supervisor_sue"]
     return {
         "service_request": make_request(ann, customer, title="安诚发票抬头有误"),
