@@ -74,7 +74,7 @@ class ServiceRequest(models.Model):
 
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned to"),
+        verbose_name=pgettext_lazy("service request", "assigned to"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -82,7 +82,9 @@ class ServiceRequest(models.Model):
         editable=False,
         db_index=False,  # service_assignee_idx leads with it
     )
-    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)
+    assigned_at = models.DateTimeField(
+        pgettext_lazy("service request", "assigned at"), null=True, blank=True, editable=False
+    )
     handling = models.TextField(
         _("handling"), max_length=TEXT_LIMIT, blank=True, editable=False, validators=[MaxLengthValidator(TEXT_LIMIT)]
     )
@@ -97,7 +99,11 @@ class ServiceRequest(models.Model):
     )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True, editable=False)
     result = models.TextField(
-        _("result"), max_length=TEXT_LIMIT, blank=True, editable=False, validators=[MaxLengthValidator(TEXT_LIMIT)]
+        pgettext_lazy("service request", "result"),
+        max_length=TEXT_LIMIT,
+        blank=True,
+        editable=False,
+        validators=[MaxLengthValidator(TEXT_LIMIT)],
     )
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction"), choices=Rating.choices, null=True, blank=True, editable=False
@@ -177,7 +183,7 @@ class ServiceEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("assigned to"),
+        verbose_name=pgettext_lazy("service request", "assigned to"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
