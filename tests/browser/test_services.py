@@ -14,11 +14,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from crm.actions import create_user
 from crm.demo import DEMO_USERS
+from crm.roles import SUPERVISOR
 from customers import actions as customer_actions
 from customers.models import Customer
 from services.models import ServiceRequest, Status
-from tests.browser.conftest import login, screenshot, submit
+from tests.browser.conftest import DESKTOP, login, open_page, screenshot, submit
 
 PASSWORDS = {username: password for username, password, *_rest in DEMO_USERS}
 COMPANY = "宁波甬江轴承有限公司"
@@ -47,9 +49,9 @@ TEXT = {
 }
 
 
-def sign_in_as(page, username):
+def sign_in_as(page, username, password=None):
     page.context.clear_cookies()  # logged out; the language comes from the browser
-    login(page, username, PASSWORDS[username])
+    login(page, username, password or PASSWORDS[username])
     expect(page.locator("[data-testid=dashboard]")).to_be_visible()
 
 
@@ -258,3 +260,40 @@ def test_a_service_request_goes_round_twice_and_is_archived(desktop, language):
         expect(page.locator("[data-testid=request-actions]")).to_be_attached()
         expect(page.locator("[data-testid=request-actions] a")).to_have_count(0)
     screenshot(page, f"service-request-viewer-{language}")
+
+
+def test_two_supervisors_assign_the_same_request_and_the_second_is_told_in_its_row(browser, live_server, demo):
+    # Two supervisors have the assignment queue open; the first assigns a request to ann, the
+    # second, still looking at it as new, picks bob: the row tells her, in her language, and
+    # keeps her choice; ann's assignment stands.
+    create_user(username="sara", password="crm-demo-sara", full_name="沙琳", roles=[SUPERVISOR])
+    request = ServiceRequest.objects.filter(status=Status.NEW).order_by("created_at", "pk").first()
+    bob = get_user_model().objects.get(username="bob")
+    queues = []
+    for username in ("sue", "sara"):
+        page = open_page(browser, live_server, language="zh-hans", viewport=DESKTOP)
+        sign_in_as(page, username, f"crm-demo-{username}")
+        page.goto(f"{page.base_url}/services/assign/")
+        expect(page.locator(f"[data-testid=assign-form-{request.pk}]")).to_be_visible()
+        queues.append(page)
+    first, second = queues
+    try:
+        first.select_option(f"#assignee-{request.pk}", label="安宁")
+        first.click(f"[data-testid=assign-form-{request.pk}] button[type=submit]")
+        expect(first.locator(f"[data-testid=assigned-{request.pk}]")).to_contain_text("安宁")
+
+        second.select_option(f"#assignee-{request.pk}", label="鲍波")
+        second.click(f"[data-testid=assign-form-{request.pk}] button[type=submit]")
+        row = second.locator(f"[data-testid=assign-form-{request.pk}]")
+        expect(row.locator("[data-testid=assign-error]")).to_contain_text("在此期间其他人已修改了该服务请求")
+        expect(row.locator("[data-testid=assign-error]")).to_contain_text("已分配")
+        expect(row.locator(f"#assignee-{request.pk}")).to_have_value(str(bob.pk))
+        expect(second.locator(f"[data-testid=assigned-{request.pk}]")).to_have_count(0)
+
+        second.goto(f"{second.base_url}/services/{request.pk}/")
+        expect(second.locator("[data-testid=assignee]")).to_have_text("安宁")
+        expect(second.locator("[data-testid=timeline-row][data-kind=assigned]")).to_have_count(1)
+        expect(second.locator("[data-testid=timeline-row][data-kind=assigned]")).to_contain_text("苏梅")
+    finally:
+        for page in queues:
+            page.context.close()
