@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from playwright.sync_api import expect
 
 from crm.actions import create_user
@@ -64,8 +65,13 @@ def status(page):
 
 
 def menu_count(page, queue):
-    """The menu's badge counting ``queue`` (filled in by htmx once the page has loaded)."""
-    return page.locator(f"[data-testid=main-menu] [data-testid=menu-count-{queue}]")
+    """The badge counting ``queue`` in the menu's Services dropdown (filled in by htmx once the
+    page has loaded), after opening the dropdown as a user would to see it."""
+    submenu = page.locator("[data-testid=main-menu] [data-testid=submenu]")
+    if not submenu.is_visible():
+        page.locator("[data-testid=main-menu] .dropdown:has([data-testid=submenu]) > .dropdown-toggle").click()
+    expect(submenu).to_be_visible()
+    return submenu.locator(f"[data-testid=menu-count-{queue}]")
 
 
 def card_count(page, queue):
@@ -164,6 +170,10 @@ def test_a_service_request_goes_round_twice_and_is_archived(desktop, language):
     # The account manager finds it in her handling queue (counted in the menu) and handles it.
     sign_in_as(page, "ann")
     expect(menu_count(page, "handle")).to_have_text(waiting(status=Status.ASSIGNED, assigned_to=ann))
+    mine = ServiceRequest.objects.filter(
+        Q(status=Status.ASSIGNED, assigned_to=ann) | Q(status=Status.HANDLED, created_by=ann)
+    )
+    expect(page.locator("[data-testid=main-menu] [data-testid=menu-count-services]")).to_have_text(str(mine.count()))
     expect(card_count(page, "handle")).to_have_text(waiting(status=Status.ASSIGNED, assigned_to=ann))
     handle(page, request, text["handling"][0])
     expect(status(page)).to_have_text(text["status"]["handled"])
