@@ -320,6 +320,8 @@ DBBACKUP_CLEANUP_KEEP = env_int("DBBACKUP_CLEANUP_KEEP", 30, minimum=1)
 # Business settings
 LOSS_AFTER_MONTHS = env_int("LOSS_AFTER_MONTHS", 6, minimum=1)
 SERVICE_ARCHIVE_SATISFACTION = env_int("SERVICE_ARCHIVE_SATISFACTION", 3, minimum=1)
+if SERVICE_ARCHIVE_SATISFACTION > 5:  # satisfaction is 1 to 5 stars: above 5, nothing would archive
+    raise ConfigError(f"SERVICE_ARCHIVE_SATISFACTION must be at most 5, not {SERVICE_ARCHIVE_SATISFACTION}")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "WARNING").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

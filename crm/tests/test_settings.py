@@ -126,11 +126,29 @@ def test_malformed_database_url_stops_with_one_line(url):
         ("SESSION_IDLE_MINUTES", "0"),
         ("AXES_FAILURE_LIMIT", "-1"),
         ("LOG_LEVEL", "LOUD"),
+        ("SERVICE_ARCHIVE_SATISFACTION", "three"),
+        ("SERVICE_ARCHIVE_SATISFACTION", "0"),
+        ("SERVICE_ARCHIVE_SATISFACTION", "6"),
     ],
 )
 def test_malformed_setting_stops_with_one_line_naming_it(name, value):
     line = one_line_error(check_deploy(production_env(**{name: value})))
     assert name in line
+
+
+@pytest.mark.parametrize(("value", "expected"), [("6", "at most 5, not 6"), ("0", "at least 1, not 0")])
+def test_the_archive_satisfaction_is_a_number_of_stars_from_1_to_5(value, expected):
+    line = one_line_error(check_deploy(production_env(SERVICE_ARCHIVE_SATISFACTION=value)))
+    assert line.endswith(f"SERVICE_ARCHIVE_SATISFACTION must be {expected}")
+    for accepted in ("1", "5"):
+        result = manage(
+            production_env(SERVICE_ARCHIVE_SATISFACTION=accepted), "shell", "--no-imports", "-c", _PRINT_THRESHOLD
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == accepted
+
+
+_PRINT_THRESHOLD = "from django.conf import settings; print(settings.SERVICE_ARCHIVE_SATISFACTION)"
 
 
 @pytest.mark.parametrize(("minutes", "renew_seconds"), [("1", 6), ("5", 30), ("60", 60)])
