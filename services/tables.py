@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
 from crm.tables import PythonRowsTable, nowrap
-from customers.models import Rating
+from customers.templatetags.customers_tags import stars
 from services.forms import seen_token
 from services.models import Status
 
@@ -65,16 +65,17 @@ def assign_form(service_request, *, action, csrf_token, options, error=None, cho
         format_html('<div class="invalid-feedback d-block" data-testid="assign-error">{}</div>', error) if error else ""
     )
     return format_html(
-        '<form method="post" action="{action}" class="d-flex flex-wrap gap-1 align-items-start" '
-        'hx-post="{action}" hx-target="this" hx-swap="outerHTML" data-testid="assign-form-{pk}">'
+        '<form method="post" action="{action}" class="position-relative" hx-post="{action}" hx-target="this" '
+        'hx-swap="outerHTML" data-testid="assign-form-{pk}">'
         '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
         '<input type="hidden" name="pk" value="{pk}">'
         '<input type="hidden" name="seen" value="{seen}">'
-        '<div><label class="visually-hidden" for="assignee-{pk}">{label}</label>'
-        '<select name="assignee" id="assignee-{pk}" class="form-select form-select-sm{invalid}" required>'
-        '<option value="">{choose}</option>{options}</select>{problem}</div>'
+        '<div class="d-flex flex-nowrap gap-1">'
+        '<label class="visually-hidden" for="assignee-{pk}">{label}</label>'
+        '<select name="assignee" id="assignee-{pk}" class="form-select form-select-sm w-auto{invalid}" required>'
+        '<option value="">{choose}</option>{options}</select>'
         '<button type="submit" class="btn btn-sm btn-primary text-nowrap">{button}</button>'
-        "</form>",
+        "</div>{problem}</form>",
         action=action,
         pk=pk,
         csrf=csrf_token,
@@ -84,7 +85,7 @@ def assign_form(service_request, *, action, csrf_token, options, error=None, cho
         choose=gettext("Choose an account manager"),
         options=options,
         problem=problem,
-        button=pgettext("verb", "Assign"),
+        button=gettext("Assign"),
     )
 
 
@@ -114,7 +115,6 @@ class ServiceRowsTable(PythonRowsTable):
         """Column name -> a function drawing that column's cell for a request, one per column of
         Meta.fields (checked by body_rows and by a test)."""
         statuses = {value: str(label) for value, label in Status.choices}
-        ratings = dict(Rating.choices)
         url = reverse("services:detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
 
         def customer(row):
@@ -125,9 +125,9 @@ class ServiceRowsTable(PythonRowsTable):
         def satisfaction(row):
             if row.satisfaction is None:
                 return "—"
-            return format_html(
-                '<span class="text-nowrap" title="{}">{}</span>', row.satisfaction, ratings[row.satisfaction]
-            )
+            # Positioned, so the stars' words for screen readers (absolutely placed) stay inside
+            # the table's scrolling wrapper instead of widening a phone's page.
+            return format_html('<span class="text-nowrap position-relative">{}</span>', stars(row.satisfaction))
 
         def person(name):
             return lambda row: display_name(getattr(row, name)) if getattr(row, f"{name}_id") else "—"
