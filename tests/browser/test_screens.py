@@ -20,6 +20,7 @@ from crm.demo import DEMO_USERS
 from customers import actions
 from customers.models import Customer
 from sales.models import Order
+from services.models import ServiceRequest
 from tests.browser.conftest import login, screenshot, submit
 
 PASSWORDS = {username: password for username, password, *_rest in DEMO_USERS}
@@ -97,9 +98,33 @@ def superuser_screens(world):
         Screen("order-detail", reverse("sales:order_detail", args=[world["order"].order_no])),
         Screen("product-list", reverse("sales:product_list")),
         Screen("stock-list", reverse("sales:stock_list")),
+        *service_screens(),
         Screen("audit-log", reverse("audit")),
         Screen("password-change", reverse("password_change")),
         Screen("404", "/customers/KH000000000000/", status=404),
+    ]
+
+
+def service_screens():
+    """The services pages, on the demo's requests: a new one (its assign and delete pages), a
+    handled one (its feedback page) and one archived after two rounds (the longest timeline)."""
+    requests = ServiceRequest.objects.order_by("pk")
+    new = requests.filter(status="new").first()
+    handled = requests.filter(status="handled").first()
+    archived = requests.filter(status="archived", rounds__gte=2).first()
+    assert new and handled and archived, "the demo has service requests in every state, two rounds too"
+    return [
+        Screen("service-list", reverse("services:list")),
+        Screen("service-assign-queue", reverse("services:assign_queue")),
+        Screen("service-handle-queue", reverse("services:handle_queue")),
+        Screen("service-feedback-queue", reverse("services:feedback_queue")),
+        Screen("service-archive", reverse("services:archive")),
+        Screen("service-create", reverse("services:create")),
+        Screen("service-detail", reverse("services:detail", kwargs={"pk": archived.pk})),
+        Screen("service-detail-new", reverse("services:detail", kwargs={"pk": new.pk})),
+        Screen("service-assign", reverse("services:assign", kwargs={"pk": new.pk})),
+        Screen("service-delete", reverse("services:delete", kwargs={"pk": new.pk})),
+        Screen("service-feedback", reverse("services:feedback", kwargs={"pk": handled.pk})),
     ]
 
 

@@ -22,6 +22,7 @@ from customers import actions as customer_actions
 from customers.models import Customer
 from services.models import ServiceRequest, Status
 from tests.browser.conftest import DESKTOP, login, open_page, screenshot, submit
+from tests.browser.test_screens import Screen, check, look
 
 PASSWORDS = {username: password for username, password, *_rest in DEMO_USERS}
 COMPANY = "宁波甬江轴承有限公司"
@@ -270,6 +271,43 @@ def test_a_service_request_goes_round_twice_and_is_archived(desktop, language):
         expect(page.locator("[data-testid=request-actions]")).to_be_attached()
         expect(page.locator("[data-testid=request-actions] a")).to_have_count(0)
     screenshot(page, f"service-request-viewer-{language}")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_work_queues_and_step_pages_fit_a_phone_as_their_roles_see_them(phone, language, subtests):
+    # The superuser's look (test_screens.py) finds empty queues where he has no work of his own:
+    # here each queue holds the rows of the role it belongs to, and the chooser is open.
+    page = phone
+    ann = get_user_model().objects.get(username="ann")
+    to_handle = ServiceRequest.objects.filter(status=Status.ASSIGNED, assigned_to=ann).order_by("pk").first()
+    to_judge = ServiceRequest.objects.filter(status=Status.HANDLED, created_by=ann).order_by("pk").first()
+    assert to_handle and to_judge, "the demo gives ann requests to handle and to give feedback on"
+    mine = Customer.objects.filter(account_manager=ann).order_by("code").first()
+
+    sign_in_as(page, "sue")
+    with subtests.test("service-assign-queue-supervisor"):
+        look(page, Screen("service-assign-queue-supervisor", "/services/assign/"), language)
+        expect(page.locator("[data-testid=assign-queue] tbody tr")).not_to_have_count(0)
+
+    sign_in_as(page, "ann")
+    for name, path, table in (
+        ("service-handle-queue-manager", "/services/handle/", "handle-queue"),
+        ("service-feedback-queue-manager", "/services/feedback/", "feedback-queue"),
+    ):
+        with subtests.test(name):
+            look(page, Screen(name, path), language)
+            expect(page.locator(f"[data-testid={table}] tbody tr")).not_to_have_count(0)
+    with subtests.test("service-handle-manager"):
+        look(page, Screen("service-handle-manager", f"/services/{to_handle.pk}/handle/"), language)
+        expect(page.locator("[data-testid=handle-form]")).to_be_visible()
+    with subtests.test("service-feedback-manager"):
+        look(page, Screen("service-feedback-manager", f"/services/{to_judge.pk}/feedback/"), language)
+        expect(page.locator("[data-testid=satisfaction-field] input[name=satisfaction]")).to_have_count(5)
+    with subtests.test("service-create-choosing"):
+        page.goto(f"{page.base_url}/services/new/")
+        page.locator("#id_customer").press_sequentially(mine.name_initials[:3], delay=50)
+        expect(page.locator(f"[data-testid=customer-choice][data-code={mine.code}]")).to_be_visible()
+        check(page, "service-create-choosing", language)
 
 
 def test_two_supervisors_assign_the_same_request_and_the_second_is_told_in_its_row(browser, live_server, demo):
