@@ -9,6 +9,8 @@ manager (no persona). Two requests in each state:
 - NB, AB, HB, RB: created by sue for bob's KB; AB, HB and RB were assigned to carl. So bob sees
   them through his customer without having created them or being their assignee, and ann is
   another manager.
+- D: created by ann for KD and assigned to bob; KD is in the recycle bin since, and its requests
+  with it: no one reaches them (404), not even a supervisor.
 
 Out of scope is 404; a step that is not the persona's in any state (not its creator, its assignee
 or a supervisor as the step needs) is 403; anonymous goes to login (302). A step that is the
@@ -24,6 +26,7 @@ from crm.actions import create_user
 from crm.roles import ACCOUNT_MANAGER
 from crm.testing.matrix import all_url_names, check_row, database_state, row_id, table
 from crm.testing.world import copy_world, make_personas, shared_world
+from customers.actions import delete_customer
 from customers.tests.factories import make_customer
 from services import actions
 from services.forms import seen_token
@@ -56,6 +59,9 @@ def build_world():
     world["AB"] = assigned(sue, kb, carl, supervisor=sue, title="矩阵博已分配")
     world["HB"] = handled(sue, kb, carl, supervisor=sue, title="矩阵博已处理")
     world["RB"] = archived(sue, kb, carl, supervisor=sue, title="矩阵博已归档")
+    world["KD"] = kd = make_customer(ann, name="矩阵已删除有限公司")
+    world["D"] = assigned(ann, kd, bob, supervisor=sue, title="矩阵回收站客户的请求")
+    delete_customer(actor=ann, customer=kd)
     return world
 
 
@@ -128,11 +134,12 @@ def _seen(world, service_request):
     return {"seen": seen_token(service_request)}
 
 
-ALL_KEYS = OURS + OF_BOBS_CUSTOMER
+ALL_KEYS = OURS + OF_BOBS_CUSTOMER + ("D",)
 TARGETS = {
     **{key: {"kwargs": On(key)} for key in ALL_KEYS},
     "new for KA": {"data": Posted(None, _create("KA"), "new for KA")},
     "new for KB": {"data": Posted(None, _create("KB"), "new for KB")},
+    "new for KD": {"data": Posted(None, _create("KD"), "new for KD")},
     **{f"{key} seen": {"kwargs": On(key), "data": Posted(key, _seen, f"{key} seen")} for key in ALL_KEYS},
     **{f"{key} to another": {"kwargs": On(key), "data": Posted(key, _assign, f"{key} to another")} for key in ALL_KEYS},
     **{f"{key} handled": {"kwargs": On(key), "data": Posted(key, _handle, f"{key} handled")} for key in ALL_KEYS},
@@ -144,7 +151,10 @@ TARGETS = {
         f"{key} unsatisfied": {"kwargs": On(key), "data": Posted(key, _feedback(2), f"{key} unsatisfied")}
         for key in ("H", "HB")
     },
-    **{f"{key} inline": {"data": Posted(key, _assign_inline, f"{key} inline")} for key in ("N", "NB", "A", "H", "R")},
+    **{
+        f"{key} inline": {"data": Posted(key, _assign_inline, f"{key} inline")}
+        for key in ("N", "NB", "A", "H", "R", "D")
+    },
     "no request inline": {"data": {"pk": "", "assignee": ""}},
     "search": {"data": {"q": "矩阵"}},
 }
@@ -162,10 +172,12 @@ MATRIX = table(
     GET   services:handle_queue                             302    403  200 200 200 403 200
     GET   services:feedback_queue                           302    403  200 200 200 403 200
 
-    # 服务创建: account managers and supervisors, for a customer they can see (else the form's error).
+    # 服务创建: account managers and supervisors, for a customer they can see (else the form's error;
+    # KD's in the recycle bin).
     GET   services:create                                   302    403  200 200 200 403 200
     POST  services:create           new for KA              302    403  302 302 200 403 302
     POST  services:create           new for KB              302    403  302 200 302 403 302
+    POST  services:create           new for KD              302    403  200 200 200 403 200
     GET   services:customer_choices                         302    403  200 200 200 403 200
     GET   services:customer_choices search                  302    403  200 200 200 403 200
 
@@ -177,6 +189,7 @@ MATRIX = table(
     GET   services:detail           AB                      302    200  200 404 200 200 200
     GET   services:detail           HB                      302    200  200 404 200 200 200
     GET   services:detail           RB                      302    200  200 404 200 200 200
+    GET   services:detail           D                       302    404  404 404 404 404 404
 
     # Delete: its creator or a supervisor, while new.
     GET   services:delete           N                       302    403  200 200 404 403 200
@@ -195,6 +208,7 @@ MATRIX = table(
     POST  services:delete           AB                      302    403  302 404 403 403 302
     POST  services:delete           HB                      302    403  302 404 403 403 302
     POST  services:delete           RB                      302    403  302 404 403 403 302
+    POST  services:delete           D                       302    404  404 404 404 404 404
 
     # Assign, and re-assign while waiting for its handling: a supervisor.
     GET   services:assign           N                       302    403  200 403 404 403 200
@@ -213,12 +227,14 @@ MATRIX = table(
     POST  services:assign           AB to another           302    403  302 404 403 403 302
     POST  services:assign           HB to another           302    403  302 404 403 403 302
     POST  services:assign           RB to another           302    403  302 404 403 403 302
+    POST  services:assign           D to another            302    404  404 404 404 404 404
     # 服务分配's inline form assigns one request of the queue: a supervisor.
     POST  services:assign_queue     N inline                302    403  302 403 403 403 302
     POST  services:assign_queue     NB inline               302    403  302 403 403 403 302
     POST  services:assign_queue     A inline                302    403  302 403 403 403 302
     POST  services:assign_queue     H inline                302    403  302 403 403 403 302
     POST  services:assign_queue     R inline                302    403  302 403 403 403 302
+    POST  services:assign_queue     D inline                302    403  404 403 403 403 404
     POST  services:assign_queue     no request inline       302    403  404 403 403 403 404
 
     # Handle: its assignee alone, while assigned (carl, who has AB, HB and RB, is no persona).
@@ -238,6 +254,7 @@ MATRIX = table(
     POST  services:handle           AB handled              302    403  403 404 403 403 403
     POST  services:handle           HB handled              302    403  403 404 403 403 403
     POST  services:handle           RB handled              302    403  403 404 403 403 403
+    POST  services:handle           D handled               302    404  404 404 404 404 404
 
     # Feedback: its creator or a supervisor, while handled.
     GET   services:feedback         N                       302    403  302 302 404 403 302
@@ -258,6 +275,7 @@ MATRIX = table(
     POST  services:feedback         HB satisfied            302    403  302 404 403 403 302
     POST  services:feedback         HB unsatisfied          302    403  302 404 403 403 302
     POST  services:feedback         RB satisfied            302    403  302 404 403 403 302
+    GET   services:feedback         D                       302    404  404 404 404 404 404
     """,
     targets=TARGETS,
 )
@@ -409,3 +427,4 @@ def test_every_state_and_persona_role_is_in_the_world(world):
     assert {world[key].assigned_to for key in OF_BOBS_CUSTOMER[1:]} == {carl}
     assert {world[key].customer.account_manager for key in OF_BOBS_CUSTOMER} == {bob}
     assert world["R"].rounds == 2 and world["H"].rounds == 1
+    assert world["D"].customer.deleted_at is not None
