@@ -12,7 +12,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Count, Q
 from playwright.sync_api import expect
 
 from crm.actions import create_user
@@ -69,8 +69,8 @@ def menu_count(page, queue):
     """The badge counting ``queue`` in the menu's Services dropdown (filled in by htmx once the
     page has loaded), after opening the dropdown as a user would to see it."""
     submenu = page.locator("[data-testid=main-menu] [data-testid=submenu]")
-    if not submenu.is_visible():
-        page.locator("[data-testid=main-menu] .dropdown:has([data-testid=submenu]) > .dropdown-toggle").click()
+    expect(submenu).to_be_hidden()
+    page.locator("[data-testid=main-menu] .dropdown:has([data-testid=submenu]) > .dropdown-toggle").click()
     expect(submenu).to_be_visible()
     return submenu.locator(f"[data-testid=menu-count-{queue}]")
 
@@ -81,7 +81,7 @@ def card_count(page, queue):
 
 def waiting(**conditions):
     """How many requests are in the state ``conditions`` describe now (the figure a badge shows)."""
-    return str(ServiceRequest.objects.filter(**conditions).count())
+    return str(ServiceRequest.objects.filter(**conditions).aggregate(n=Count("pk"))["n"])
 
 
 def queue_row(page, queue, title):
