@@ -54,6 +54,7 @@ import time
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
@@ -82,6 +83,7 @@ OPPORTUNITY_COLUMNS = [
     "id", "title", "customer_name", "source_id", "success_rate", "contact_name", "contact_phone",
     "description", "status", "created_by_id", "created_at", "updated_at", "assigned_to_id", "assigned_at",
     "closed_at", "failure_reason", "customer_id", "customer_name_pinyin", "customer_name_initials",
+    "search_bigrams",
 ]  # fmt: skip
 PLAN_COLUMNS = [
     "id", "opportunity_id", "plan_date", "todo", "result", "result_recorded_at", "created_by_id", "created_at",
@@ -101,7 +103,7 @@ AREA_CODES = ["010", "021", "020", "0755", "0571", "028", "023", "027", "025", "
 SERVICE_COLUMNS = [
     "id", "service_type_id", "title", "customer_id", "request", "status", "created_by_id", "created_at",
     "updated_at", "assigned_to_id", "assigned_at", "handling", "handled_by_id", "handled_at", "result",
-    "satisfaction", "first_assigned_at", "first_handled_at", "archived_at", "rounds",
+    "satisfaction", "first_assigned_at", "first_handled_at", "archived_at", "rounds", "title_bigrams",
 ]  # fmt: skip
 EVENT_COLUMNS = ["id", "service_request_id", "kind", "round", "actor_id", "at", "assignee_id", "text", "satisfaction"]
 SERVICE_TABLES = ("services_servicerequest", "services_serviceevent")
@@ -641,6 +643,7 @@ def _load_opportunities(args, lap):
     from customers.models import Customer
     from customers.pinyin import column_length, pinyin_keys
     from opportunities.models import Opportunity, PlanItem
+    from opportunities.search import search_bigrams
 
     started = time.perf_counter()
     vendor = connection.vendor
@@ -734,6 +737,9 @@ def _load_opportunities(args, lap):
                 full,
                 initials,
             )
+    # The search box's bigrams (opportunities.search), from the final title, customer name and contact.
+    for row in opportunities:
+        row.append(search_bigrams(SimpleNamespace(title=row[1], customer_name=row[2], contact_name=row[5])))
     lap(f"{count} opportunities generated ({sum(len(rows) for rows in succeeded.values())} succeeded)")
 
     items = []
@@ -838,6 +844,7 @@ def _load_services(args, lap):
     from django.db.models import Max
 
     from crm.models import DictionaryEntry
+    from customers.search import name_bigrams
     from services.models import ServiceEvent, ServiceRequest
 
     started = time.perf_counter()
@@ -955,7 +962,7 @@ def _load_services(args, lap):
             (
                 pk, types[kind], title, customer, request, status, creator, stamp(created), stamp(last),
                 assignee, stamp(assigned_at), handling, handled_by, stamp(handled_at), result, satisfaction,
-                stamp(first_assigned), stamp(first_handled), stamp(archived_at), rounds,
+                stamp(first_assigned), stamp(first_handled), stamp(archived_at), rounds, name_bigrams(title),
             )
         )  # fmt: skip
         for event_kind, number, actor, moment, event_assignee, text, score in timeline:

@@ -135,9 +135,36 @@ def _row_scope_q(user, model, action):
     if scope.guarded:
         condition |= Q(pk__in=granted_pks(user, model, action))
     if scope.through:
-        target = model._meta.get_field(scope.through.split("__")[0]).related_model
-        condition |= Q(**{f"{scope.through}__in": visible(user, target, action).values("pk")})
+        for piece in _through_pieces(user, model, scope, action):
+            condition |= Q(**{f"{scope.through}__in": piece})
     return condition
+
+
+def _through_pieces(user, model, scope, action):
+    """Subqueries of the pks of ``model``'s ``through`` target that ``user`` may take ``action`` on,
+    whose union is visible(user, target, action): one per owner field of the target and one for
+    its grants (the grants EXCEPT the owned, so the pieces are disjoint); a single visible() if
+    the target's scope isn't made of those (it sees all, or goes through another model).
+
+    One small IN per piece lets PostgreSQL hash each; a single IN of "owned OR granted" it
+    estimated at half the customer table and compared every row with, row by row (minutes for an
+    account manager's 200,000 service requests).
+    """
+    target = model._meta.get_field(scope.through.split("__")[0]).related_model
+    target_scope = _scope(target)
+    if target_scope is None or target_scope.through or sees_all(user, target, action):
+        return [visible(user, target, action).values("pk")]
+    base = target._default_manager.filter(**_parents_alive(target))
+    pieces, owned = [], None
+    if action in OWNER_ACTIONS:
+        for field in target_scope.owner_fields:
+            mine = Q(**{field: user})
+            pieces.append(base.filter(mine if owned is None else mine & ~owned).values("pk"))
+            owned = mine if owned is None else owned | mine
+    if target_scope.guarded:
+        granted = base.filter(pk__in=granted_pks(user, target, action))
+        pieces.append((granted if owned is None else granted.exclude(owned)).values("pk"))
+    return pieces or [base.none().values("pk")]
 
 
 # Past this many, the shared part of scope_parts is a subquery instead of a list of ids.
@@ -156,7 +183,9 @@ def scope_parts(user, model, action="view"):
     """
     everything = visible(user, model, action)
     scope = _scope(model)
-    if not getattr(user, "is_active", False) or sees_all(user, model, action) or scope is None or scope.through:
+    if not getattr(user, "is_active", False) or sees_all(user, model, action) or scope is None:
+        return [everything]
+    if scope.through and not scope.owner_fields:
         return [everything]
     base = model._default_manager.filter(**_parents_alive(model))
     parts = []
@@ -174,6 +203,13 @@ def scope_parts(user, model, action="view"):
         granted = base.filter(pk__in=granted).order_by().values_list("pk", flat=True)
         ids = list(granted[: SHARED_IDS_LIMIT + 1])
         parts.append(base.filter(pk__in=granted if len(ids) > SHARED_IDS_LIMIT else ids))
+    if scope.through:
+        # Rows of the target rows the user reaches (a service request of one of their customers),
+        # beyond their own: one part per piece of the target's scope, each read from the index
+        # the foreign key leads.
+        for piece in _through_pieces(user, model, scope, action):
+            part = base.filter(**{f"{scope.through}__in": piece})
+            parts.append(part.exclude(owned) if owned is not None else part)
     return parts
 
 

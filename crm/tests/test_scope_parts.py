@@ -16,7 +16,9 @@ from customers.tests.factories import make_activity, make_contact, make_customer
 from opportunities.models import Opportunity, PlanItem
 from sales.models import Order, OrderLine
 from sales.tests.factories import line, load, order, product
+from services import actions as service_actions
 from services.models import ServiceEvent, ServiceRequest
+from services.tests.factories import make_request
 
 SCOPED_MODELS = (Customer, Contact, Activity, Order, OrderLine, Opportunity, PlanItem, ServiceRequest, ServiceEvent)
 ACTIONS = ("view", "change", "delete", "share", "restore")
@@ -43,6 +45,22 @@ def world(personas):
         orders=[order(f"SO-{number}", customer) for number, customer in enumerate((own, theirs, shared_view, deleted))],
         order_lines=[line(f"SO-{number}", 1, "P-1", 2, "3.50") for number in range(4)],
     )
+    # Service requests reached every way: created by ann, assigned to ann, of her own customer,
+    # of customers shared with her, of neither, of a customer in the recycle bin.
+    for creator, customer, assignee in (
+        (sue, theirs, None),  # made ann's below: her customer once, moved to bob since
+        (sue, theirs, ann),
+        (sue, own, bob),
+        (bob, shared_view, None),
+        (bob, shared_edit, bob),
+        (bob, theirs, bob),
+        (ann, deleted, None),
+    ):
+        request = make_request(creator, customer)
+        if assignee is not None:
+            service_actions.assign_service_request(actor=sue, service_request=request, assignee=assignee)
+        elif customer == theirs and creator == sue:
+            ServiceRequest.objects.filter(pk=request.pk).update(created_by=ann)
     actions.delete_customer(actor=ann, customer=deleted)
     return {**personas, "entered": entered, "deleted": deleted, "own": own}
 
@@ -68,6 +86,9 @@ def test_scope_parts_add_up_to_visible_for_every_persona_model_and_action(world)
     ann = world["manager_ann"]
     assert len(access.scope_parts(ann, Customer)) == 2  # own, shared
     assert len(access.scope_parts(world["supervisor_sue"], Customer)) == 1
+    # created, assigned, of own customers, of shared customers
+    assert len(access.scope_parts(ann, ServiceRequest)) == 4
+    assert access.visible(ann, ServiceRequest).count() == 5
 
 
 @pytest.mark.django_db
