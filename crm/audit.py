@@ -74,7 +74,7 @@ AUDITED_MODELS = {
     },
     "opportunities.PlanItem": {"exclude_fields": ["updated_at"]},
     # A service request's steps are also rows of their own (ServiceEvent): the timeline.
-    "services.ServiceRequest": {"exclude_fields": ["updated_at"]},
+    "services.ServiceRequest": {"exclude_fields": ["title_bigrams", "updated_at"]},
     "services.ServiceEvent": {},
     "sales.Product": {},
     "sales.Stock": {},

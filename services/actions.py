@@ -23,6 +23,7 @@ from crm.audit import audited_action
 from crm.display import display_name
 from customers.actions import ActionError, is_account_manager
 from customers.models import Customer
+from customers.search import name_bigrams
 from services import rules
 from services.models import ServiceEvent, ServiceRequest, Status
 
@@ -96,6 +97,7 @@ def create_service_request(*, actor, service_request):
     service_request._state.adding = True
     service_request.customer = customer
     service_request.title = (service_request.title or "").strip()
+    service_request.title_bigrams = name_bigrams(service_request.title)
     service_request.request = (service_request.request or "").strip()
     now = timezone.now()
     service_request.created_by = actor

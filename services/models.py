@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.models import DictionaryEntry
+from customers.fields import BigramsField
 from customers.models import Rating
 
 
@@ -52,6 +53,9 @@ class ServiceRequest(models.Model):
         limit_choices_to={"category": DictionaryEntry.Category.SERVICE_TYPE},
     )
     title = models.CharField(_("summary"), max_length=100)
+    # The title's character bigrams (customers.search.name_bigrams), kept by the actions: a
+    # two-character search (发票) has no trigram, so it is looked up here through a GIN index (0002).
+    title_bigrams = BigramsField(editable=False, default="")
     customer = models.ForeignKey(
         "customers.Customer",
         verbose_name=_("customer"),
