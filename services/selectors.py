@@ -138,6 +138,32 @@ def request_steps(*, user, service_request):
     return {name for name, allowed in STEPS.items() if allowed(user, service_request)}
 
 
+# Who a step belongs to, whatever the request's state: its creator or a supervisor (delete,
+# feedback), a supervisor (assign), its assignee (handle). Someone else asking for the step is
+# refused outright (403); someone it belongs to is told why the state doesn't allow it now
+# (request_steps says whether it does).
+def _creator_or_supervisor(user, service_request, action):
+    return service_request.created_by_id == user.pk or access.sees_all(user, ServiceRequest, action)
+
+
+STEP_HOLDERS = {
+    "delete": lambda user, service_request: _creator_or_supervisor(user, service_request, "delete"),
+    "assign": lambda user, service_request: access.can(user, "services.assign_servicerequest"),
+    "handle": lambda user, service_request: (
+        service_request.assigned_to_id is not None and service_request.assigned_to_id == user.pk
+    ),
+    "feedback": lambda user, service_request: _creator_or_supervisor(user, service_request, "change"),
+}
+
+
+def holds_step(*, user, service_request, step):
+    """True if ``step`` (a key of STEPS) belongs to ``user`` on ``service_request`` in some state.
+    Active signed-in users only."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return STEP_HOLDERS[step](user, service_request)
+
+
 # --- time figures (the request's page; the reports) ---------------------------------------------
 
 

@@ -30,7 +30,7 @@ from services.forms import (
     seen_token,
     visible_customer,
 )
-from services.models import ServiceEvent, ServiceRequest, Status
+from services.models import ServiceEvent, Status
 
 # How many customers the create form suggests as the user types.
 CUSTOMER_CHOICES = 10
@@ -141,24 +141,6 @@ def request_detail(request, pk):
 # --- the steps -----------------------------------------------------------------------------------
 
 
-# Who a step belongs to, whatever the request's state: its creator or a supervisor (delete,
-# feedback), a supervisor (assign), its assignee (handle). Someone else asking for the step is
-# refused outright (403); someone it belongs to is told why the state doesn't allow it now
-# (selectors.request_steps says whether it does).
-def _creator_or_supervisor(user, service_request, action):
-    return service_request.created_by_id == user.pk or access.sees_all(user, ServiceRequest, action)
-
-
-STEP_HOLDERS = {
-    "delete": lambda user, service_request: _creator_or_supervisor(user, service_request, "delete"),
-    "assign": lambda user, service_request: access.can(user, "services.assign_servicerequest"),
-    "handle": lambda user, service_request: (
-        service_request.assigned_to_id is not None and service_request.assigned_to_id == user.pk
-    ),
-    "feedback": lambda user, service_request: _creator_or_supervisor(user, service_request, "change"),
-}
-
-
 def _refusal(service_request, step, seen):
     """Why the state of ``service_request`` doesn't allow ``step`` now, in the actions' own words;
     a page showing an older state (``seen``) is told someone else moved the request on."""
@@ -187,10 +169,13 @@ def _open(request, pk, step):
     if request.method == "POST":
         posted = StepForm(request.POST)
         shown = posted.as_seen(service_request) if posted.is_valid() else service_request
+
     # A step is the user's if it is on the request as stored or as their page showed it: an
     # assignee whose request was re-assigned meanwhile is told so, not refused outright.
-    holder = STEP_HOLDERS[step]
-    if not (holder(user, service_request) or (shown is not service_request and holder(user, shown))):
+    def holds(row):
+        return selectors.holds_step(user=user, service_request=row, step=step)
+
+    if not (holds(service_request) or (shown is not service_request and holds(shown))):
         raise PermissionDenied
     if step in selectors.request_steps(user=user, service_request=service_request):
         return service_request, None
