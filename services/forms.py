@@ -6,6 +6,7 @@ import re
 from django import forms
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm import access
 from crm.dictionary import active_entries
@@ -60,9 +61,14 @@ class AssignForm(StepForm):
     is already assigned to is left out)."""
 
     assignee = ManagerChoiceField(
-        label=_("Assign to"),
+        label=pgettext_lazy("service request", "Assign to"),
         queryset=None,
         help_text=_("Only active users with the account manager role can be chosen."),
+        error_messages={
+            "invalid_choice": _(
+                "Choose an active account manager from the list (not the one it is assigned to already)."
+            )
+        },
     )
 
     def __init__(self, *args, service_request=None, **kwargs):

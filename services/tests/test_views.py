@@ -581,9 +581,13 @@ def test_a_forged_assignee_is_refused_and_nothing_changes(client, manager_ann, s
         response = client.post(url("assign", request), {"assignee": forged, "seen": "new::0"})
         assert response.status_code == 200
         assert response.context["form"].errors["assignee"], forged
+    response = client.post(url("assign", request), {"assignee": viewer_vic.pk, "seen": "new::0"})
+    assert response.context["form"].errors["assignee"] == [
+        "Choose an active account manager from the list (not the one it is assigned to already)."
+    ]
     in_chinese(client)
     response = client.post(url("assign", request), {"assignee": viewer_vic.pk, "seen": "new::0"})
-    assert response.context["form"].errors["assignee"] == ["请从列表中选择。"]
+    assert response.context["form"].errors["assignee"] == ["请从列表中选择一位在职的客户经理（不能是当前的分配对象）。"]
     assert stored(request).status == Status.NEW and kinds(request) == [("created", 0)]
 
 
