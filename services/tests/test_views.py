@@ -296,6 +296,18 @@ def test_choosing_a_suggestion_fills_the_code_in(client, manager_ann, customer_a
     assert "北京鑫达科技有限公司" in text_of(content)
 
 
+def test_typing_over_a_chosen_customer_clears_the_choice_until_a_code_names_one_again(client, manager_ann, customer_a):
+    # Each batch of suggestions redraws the chosen-customer line out of band: empty while the text
+    # names no customer the user can see, the customer once it is a visible code.
+    client.force_login(manager_ann)
+    typed_over = client.get(CHOICES, {"customer": "别的公司"}).content.decode()
+    assert 'id="chosen-customer" hx-swap-oob="true"' in typed_over
+    assert 'data-testid="chosen-customer"' not in typed_over
+    retyped = client.get(CHOICES, {"customer": customer_a.code}).content.decode()
+    assert 'id="chosen-customer" hx-swap-oob="true"' in retyped
+    assert 'data-testid="chosen-customer"' in retyped and "北京鑫达科技有限公司" in text_of(retyped)
+
+
 def test_picking_someone_elses_code_fills_it_in_without_its_name(client, manager_ann, customer_b):
     client.force_login(manager_ann)
     content = client.get(CHOICES, {"pick": customer_b.code}).content.decode()

@@ -90,7 +90,9 @@ def customer_choices(request):
             .only("pk", "code", "name")
             .order_by("name_pinyin", "id")[:CUSTOMER_CHOICES]
         )
-    return render(request, "services/_customer_choices.html", {"customers": found, "text": text})
+    # The box's text names this customer now, if any: an earlier choice typed over is cleared.
+    chosen = visible_customer(user, text)
+    return render(request, "services/_customer_choices.html", {"customers": found, "text": text, "chosen": chosen})
 
 
 # --- the request's page --------------------------------------------------------------------------
