@@ -25,7 +25,7 @@ from services import actions, rules, selectors
 from services.actions import ActionError
 from services.filters import ArchiveFilter, QueueFilter, ServiceFilter
 from services.forms import AssignForm
-from services.models import ServiceRequest
+from services.models import ServiceRequest, Status
 from services.tables import (
     ArchiveTable,
     AssignQueueTable,
@@ -90,6 +90,8 @@ class HandlingQueueView(ServiceListPage):
     filterset_class = QueueFilter
     queue = "handle"
     selector = staticmethod(selectors.handling_queue)
+    # The user's own requests: read in order from the assignee's index, no parts needed.
+    scope_model = None
 
 
 class FeedbackQueueView(ServiceListPage):
@@ -98,6 +100,8 @@ class FeedbackQueueView(ServiceListPage):
     filterset_class = QueueFilter
     queue = "feedback"
     selector = staticmethod(selectors.feedback_queue)
+    # Those the user created (every one for a supervisor): one index, no parts needed.
+    scope_model = None
 
 
 class ArchiveView(ServiceListPage):
@@ -106,6 +110,10 @@ class ArchiveView(ServiceListPage):
     filterset_class = ArchiveFilter
     queue = "archive"
     selector = staticmethod(selectors.archive)
+
+    def narrow(self, queryset):
+        # The scope's parts are every visible request: only the archived ones are the page's.
+        return queryset.filter(status=Status.ARCHIVED)
 
 
 def _managers():
@@ -132,6 +140,7 @@ class AssignmentQueueView(ServiceListPage):
     filterset_class = QueueFilter
     queue = "assign"
     selector = staticmethod(selectors.assignment_queue)
+    scope_model = None  # supervisors only, who see every request
 
     def get_table_kwargs(self):
         return {
