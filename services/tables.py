@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
@@ -80,12 +80,12 @@ def assign_form(service_request, *, action, csrf_token, options, error=None, cho
         pk=pk,
         csrf=csrf_token,
         seen=seen_token(service_request),
-        label=gettext("Assign to"),
+        label=pgettext("service request", "Assign to"),
         invalid=invalid,
         choose=gettext("Choose an account manager"),
         options=options,
         problem=problem,
-        button=gettext("Assign"),
+        button=pgettext("service request", "Assign"),
     )
 
 
@@ -99,9 +99,13 @@ class ServiceRowsTable(PythonRowsTable):
     )
     status = tables.Column(verbose_name=_("Status"), order_by=("status", "-created_at", "-id"))
     created_by = tables.Column(verbose_name=_("Created by"), order_by=("created_by_id", "-created_at", "-id"))
-    assigned_to = tables.Column(verbose_name=_("Assigned to"), order_by=("assigned_to_id", "-created_at", "-id"))
+    assigned_to = tables.Column(
+        verbose_name=pgettext_lazy("service request", "Assigned to"), order_by=("assigned_to_id", "-created_at", "-id")
+    )
     created_at = tables.Column(verbose_name=_("Created on"), order_by=("created_at", "id"))
-    assigned_at = tables.Column(verbose_name=_("Assigned at"), order_by=("assigned_at", "id"))
+    assigned_at = tables.Column(
+        verbose_name=pgettext_lazy("service request", "Assigned at"), order_by=("assigned_at", "id")
+    )
     handled_at = tables.Column(verbose_name=_("Handled at"), order_by=("handled_at", "id"))
     archived_at = tables.Column(verbose_name=_("Archived at"), order_by=("archived_at", "id"))
     rounds = tables.Column(verbose_name=_("Rounds"), order_by=("rounds", "-created_at", "-id"))
@@ -178,7 +182,7 @@ class ServiceTable(ServiceRowsTable):
 class AssignQueueTable(ServiceRowsTable):
     """服务分配: new requests, oldest first, each with its assign form."""
 
-    assign = tables.Column(verbose_name=_("Assign to"), orderable=False, empty_values=())
+    assign = tables.Column(verbose_name=pgettext_lazy("service request", "Assign to"), orderable=False, empty_values=())
 
     class Meta:
         fields = ("title", "customer", "service_type", "created_by", "created_at", "assign")

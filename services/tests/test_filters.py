@@ -6,8 +6,9 @@ from crm import access
 from customers.models import Customer
 from customers.search import customer_search_q
 from customers.tests.factories import make_customer
-from services.filters import ArchiveFilter, QueueFilter, ServiceFilter, search_q
+from services.filters import ArchiveFilter, QueueFilter, ServiceFilter
 from services.models import ServiceRequest
+from services.search import search_q
 from services.tests.factories import assigned, make_request
 
 pytestmark = pytest.mark.django_db

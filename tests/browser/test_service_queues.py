@@ -13,7 +13,7 @@ from tests.browser.conftest import ACTION_TIMEOUT, BROWSER_LOCALES, NAVIGATION_T
 
 PASSWORDS = {username: password for username, password, *_rest in DEMO_USERS}
 WORDS = {
-    "zh-hans": {"assign": "服务分配", "archive": "服务归档", "assigned": "已指派给", "done": "已指派给"},
+    "zh-hans": {"assign": "服务分配", "archive": "服务归档", "assigned": "已分配给", "done": "已分配给"},
     "en": {
         "assign": "Assign requests",
         "archive": "Service archive",
