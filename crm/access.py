@@ -208,7 +208,11 @@ def scope_parts(user, model, action="view"):
         # beyond their own: one part per piece of the target's scope, each read from the index
         # the foreign key leads.
         for piece in _through_pieces(user, model, scope, action):
-            part = base.filter(**{f"{scope.through}__in": piece})
+            # Stated twice, as customers.search._search_first does: PostgreSQL multiplies the
+            # two estimates, so it collects the few rows of the user's customers through the
+            # foreign key's index and sorts them, instead of walking the whole table in list
+            # order for a page they can't fill (an account manager's archive: 1.3 s → ms).
+            part = base.filter(**{f"{scope.through}__in": piece}).filter(Q(**{f"{scope.through}__in": piece}))
             parts.append(part.exclude(owned) if owned is not None else part)
     return parts
 
