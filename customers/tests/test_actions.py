@@ -1,16 +1,15 @@
 import re
-import threading
 from datetime import timedelta
 
 import pytest
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
 from crm import access
+from crm.testing.concurrency import at_once, needs_postgresql
 from customers import actions, selectors
 from customers.actions import ActionError
 from customers.models import CodeSequence, Contact, Customer, CustomerUserObjectPermission
@@ -66,36 +65,17 @@ def test_code_of_a_deleted_customer_is_never_given_again(manager_ann):
     assert make_customer(manager_ann).code == f"{today_prefix()}0004"
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL's row locks; SQLite serialises all writers on one file lock (CI runs both databases)",
-)
+@needs_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_customers_created_at_the_same_moment_get_distinct_sequential_codes(manager_ann, manager_bob):
     threads_count, per_thread = 4, 5
-    barrier = threading.Barrier(threads_count)
-    codes, errors = [], []
-    lock = threading.Lock()
 
     def create_many(manager):
-        try:
-            barrier.wait(timeout=10)
-            for _ in range(per_thread):
-                code = make_customer(manager).code
-                with lock:
-                    codes.append(code)
-        except Exception as exc:  # reported below: an exception in a thread would vanish otherwise
-            errors.append(exc)
-        finally:
-            connection.close()
+        return lambda: [make_customer(manager).code for _ in range(per_thread)]
 
-    managers = [manager_ann, manager_bob] * (threads_count // 2)
-    threads = [threading.Thread(target=create_many, args=(manager,)) for manager in managers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    outcomes = at_once(*(create_many(manager) for manager in [manager_ann, manager_bob] * (threads_count // 2)))
+    assert [error for _codes, error in outcomes if error] == []
+    codes = [code for made, _error in outcomes for code in made]
     total = threads_count * per_thread
     assert len(codes) == total
     assert sorted(codes) == [f"{today_prefix()}{n:04d}" for n in range(1, total + 1)]

@@ -2,16 +2,15 @@
 audit rows, and who reaches the opportunity afterwards (crm.access: creator and assignee)."""
 
 import re
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from crm import access
 from crm.actions import create_user
 from crm.roles import ACCOUNT_MANAGER, SUPERVISOR
+from crm.testing.concurrency import at_once, needs_postgresql
 from customers.models import Contact, Customer, Level
 from customers.tests.factories import OWNER, grants, make_customer
 from opportunities import actions
@@ -607,34 +606,6 @@ def test_every_step_on_a_closed_opportunity_and_its_plan_is_refused(personas, cl
 
 # --- two people at once (PostgreSQL row locks) -------------------------------------------------------
 
-needs_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL's row locks; SQLite serialises all writers on one file lock (CI runs both databases)",
-)
-
-
-def _at_once(*calls):
-    """Run ``calls`` in threads released together, each on its own connection: [(result, error)]."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            with translation.override("en"):  # each thread has its own active language
-                outcomes[index] = (call(), None)
-        except Exception as exc:  # reported by the caller: an exception in a thread would vanish
-            outcomes[index] = (None, exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
 
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
@@ -644,7 +615,7 @@ def test_two_supervisors_assigning_at_once_one_wins_and_the_other_is_told(
     other_supervisor = create_user(username="supervisor_sam2", password="x-unused-x", roles=[SUPERVISOR])
     opportunity = make_opportunity(manager_ann)
     seen_by_sue, seen_by_other = stored(opportunity), stored(opportunity)
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: actions.assign_opportunity(actor=supervisor_sue, opportunity=seen_by_sue, assignee=manager_ann),
         lambda: actions.assign_opportunity(actor=other_supervisor, opportunity=seen_by_other, assignee=manager_bob),
     )
@@ -663,7 +634,7 @@ def test_two_supervisors_assigning_at_once_one_wins_and_the_other_is_told(
 @pytest.mark.django_db(transaction=True)
 def test_two_users_succeeding_at_once_create_exactly_one_customer(manager_ann, supervisor_sue):
     opportunity = developing(manager_ann, manager_ann, supervisor=supervisor_sue)
-    outcomes = _at_once(
+    outcomes = at_once(
         lambda: actions.succeed_opportunity(actor=manager_ann, opportunity=opportunity),
         lambda: actions.succeed_opportunity(actor=supervisor_sue, opportunity=opportunity),
     )

@@ -2,25 +2,16 @@
 locks): exactly one wins, the other is told someone else moved the request on, and the timeline
 holds one row for the step."""
 
-import threading
-
 import pytest
-from django.db import connection
-from django.utils import translation
 
+from crm.testing.concurrency import at_once, needs_postgresql
 from services import actions
 from services.actions import ActionError
 from services.forms import StepForm, seen_token
 from services.models import ServiceRequest, Status
 from services.tests.factories import CREATE, UPDATE, audit_rows, event_rows, handled, make_request
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL's row locks; SQLite serialises all writers on one file lock (CI runs both databases)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [needs_postgresql, pytest.mark.django_db(transaction=True)]
 
 MOVED_ON = "Someone else changed this service request in the meantime"
 
@@ -35,29 +26,6 @@ def as_posted(page_row):
     form = StepForm({"seen": seen_token(page_row)})
     assert form.is_valid(), form.errors
     return form.as_seen(stored(page_row))
-
-
-def at_once(*calls):
-    """Run ``calls`` in threads released together, each on its own connection: [(result, error)]."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            with translation.override("en"):  # each thread has its own active language
-                outcomes[index] = (call(), None)
-        except Exception as exc:  # reported by the caller: an exception in a thread would vanish
-            outcomes[index] = (None, exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def one_wins(outcomes):
