@@ -207,12 +207,15 @@ def scope_parts(user, model, action="view"):
         # Rows of the target rows the user reaches (a service request of one of their customers),
         # beyond their own: one part per piece of the target's scope, each read from the index
         # the foreign key leads.
+        # A piece holds only targets that are alive (with their parents): the parts need no join
+        # to check it again, row by row.
+        rows = model._default_manager.all()
         for piece in _through_pieces(user, model, scope, action):
             # Stated twice, as customers.search._search_first does: PostgreSQL multiplies the
             # two estimates, so it collects the few rows of the user's customers through the
             # foreign key's index and sorts them, instead of walking the whole table in list
             # order for a page they can't fill (an account manager's archive: 1.3 s → ms).
-            part = base.filter(**{f"{scope.through}__in": piece}).filter(Q(**{f"{scope.through}__in": piece}))
+            part = rows.filter(**{f"{scope.through}__in": piece}).filter(Q(**{f"{scope.through}__in": piece}))
             parts.append(part.exclude(owned) if owned is not None else part)
     return parts
 
