@@ -11,27 +11,14 @@ two queries, one for those without queues, whatever the number of rows
 (services/tests/test_panels.py counts them).
 """
 
-from django.db.models import Count, Q
-
 from crm import access
 from crm.dashboard import card
 from crm.roles import ACCOUNT_MANAGER, role_names
 from services import rules, selectors
-from services.models import OPEN_STATUSES
 from services.templatetags.services_tags import sees_services
 
 # Requests the card lists before it points to the queue page.
 LIMIT = 5
-
-
-def _open_counts(user):
-    """The open requests ``user`` may see, per status ({"new": n, "assigned": n, "handled": n}), in
-    one query."""
-    return (
-        selectors.service_list(user=user)
-        .order_by()
-        .aggregate(**{str(status): Count("pk", filter=Q(status=status)) for status in OPEN_STATUSES})
-    )
 
 
 @card("services.queues", template="services/_dashboard_card.html", order=40)
@@ -43,7 +30,7 @@ def service_queues(request):
         return None
     assigns = access.can(user, "services.assign_servicerequest")
     if not (assigns or rules.may_create(user)):
-        return {"scope": "desk", "counts": _open_counts(user)}
+        return {"scope": "desk", "counts": selectors.open_counts(user=user)}
     counts = selectors.queue_counts(user=user)
     # Supervisors are not assigned requests (assignees are account managers): no handling queue
     # unless they hold the role too, or have requests assigned from before.

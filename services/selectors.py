@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from crm import access
 from customers.selectors import account_managers
 from services import rules
-from services.models import ServiceEvent, ServiceRequest, Status
+from services.models import OPEN_STATUSES, ServiceEvent, ServiceRequest, Status
 
 
 def _signed_in(user):
@@ -81,6 +81,16 @@ def queue_counts(*, user):
     )
     counts.update(rows)
     return counts
+
+
+def open_counts(*, user):
+    """How many open requests ``user`` may see in each status ({"new": n, "assigned": n,
+    "handled": n}), in one query: the service desk at a glance, for those without a queue."""
+    return (
+        service_list(user=user)
+        .order_by()
+        .aggregate(**{str(status): Count("pk", filter=Q(status=status)) for status in OPEN_STATUSES})
+    )
 
 
 # --- one request -----------------------------------------------------------------------------
