@@ -89,7 +89,6 @@ PLAN_COLUMNS = [
     "id", "opportunity_id", "plan_date", "todo", "result", "result_recorded_at", "created_by_id", "created_at",
     "updated_at",
 ]  # fmt: skip
-OPPORTUNITY_TABLES = ("opportunities_opportunity", "opportunities_planitem")
 PROJECTS = ["网络改造", "设备采购", "系统升级", "机房建设", "无线覆盖", "安防监控", "运维服务", "办公楼布线",
             "数据中心扩容", "门店网络", "云平台迁移", "信息化建设"]  # fmt: skip
 PROJECT_PREFIXES = ["", "", "", "一期", "二期", "年度", "总部", "分公司", "新厂区", "华东区"]
@@ -106,7 +105,6 @@ SERVICE_COLUMNS = [
     "satisfaction", "first_assigned_at", "first_handled_at", "archived_at", "rounds", "title_bigrams",
 ]  # fmt: skip
 EVENT_COLUMNS = ["id", "service_request_id", "kind", "round", "actor_id", "at", "assignee_id", "text", "satisfaction"]
-SERVICE_TABLES = ("services_servicerequest", "services_serviceevent")
 # (title, request) by service type (crm.dictionary values).
 SERVICE_TEXTS = {
     "consultation": [
@@ -632,11 +630,54 @@ def _plan_counts(rng, slots, total):
     return counts
 
 
+def _bulk_load(args, lap, label, loads):
+    """Load ``loads`` — (model, columns, rows) in dependency order — in one transaction: COPY on
+    PostgreSQL (secondary indexes dropped and rebuilt when the load is at least as big as what is
+    there), INSERTs on SQLite; then the sequences reset and the tables analysed."""
+    from django.db import connection, transaction
+
+    vendor = connection.vendor
+    first = loads[0][0]
+    count = len(loads[0][2])
+    tables = tuple(model._meta.db_table for model, _columns, _rows in loads)
+    rebuild_indexes = vendor == "postgresql" and not args.keep_indexes and count >= max(50_000, first.objects.count())
+    with transaction.atomic(), connection.cursor() as cursor:
+        rebuild = []
+        if vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            rebuild = _drop_secondary(cursor, tables) if rebuild_indexes else []
+        for model, columns, rows in loads:
+            table = model._meta.db_table
+            for start in range(0, len(rows), CHUNK * 5):
+                chunk = rows[start : start + CHUNK * 5]
+                if vendor == "postgresql":
+                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(chunk)))
+                else:
+                    marks = ", ".join(["%s"] * len(columns))
+                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", chunk)
+        lap(f"{label} loaded")
+        for statement in rebuild:
+            cursor.execute(statement)
+        if rebuild:
+            lap(f"{len(rebuild)} indexes and foreign keys rebuilt")
+        for statement in connection.ops.sequence_reset_sql(_no_style(), [model for model, _c, _r in loads]):
+            cursor.execute(statement)
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            for table in tables:
+                cursor.execute(f"VACUUM ANALYZE {table}")
+        else:
+            cursor.execute("ANALYZE")
+    lap("vacuum/analyze")
+
+
 def _load_opportunities(args, lap):
     """Add ``--opportunities`` opportunities with ``--plan-items`` plan items (module docstring)."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import connection
     from django.db.models import Max
 
     from crm.models import DictionaryEntry
@@ -775,40 +816,12 @@ def _load_opportunities(args, lap):
             )
     lap(f"{len(items)} plan items generated")
 
-    existing_rows = Opportunity.objects.count()
-    rebuild_indexes = vendor == "postgresql" and not args.keep_indexes and count >= max(50_000, existing_rows)
-    with transaction.atomic(), connection.cursor() as cursor:
-        rebuild = []
-        if vendor == "postgresql":
-            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            rebuild = _drop_secondary(cursor, OPPORTUNITY_TABLES) if rebuild_indexes else []
-        for table, columns, rows in (
-            ("opportunities_opportunity", OPPORTUNITY_COLUMNS, opportunities),
-            ("opportunities_planitem", PLAN_COLUMNS, items),
-        ):
-            for start in range(0, len(rows), CHUNK * 5):
-                chunk = rows[start : start + CHUNK * 5]
-                if vendor == "postgresql":
-                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(chunk)))
-                else:
-                    marks = ", ".join(["%s"] * len(columns))
-                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", chunk)
-        lap("opportunities and plan items loaded")
-        for statement in rebuild:
-            cursor.execute(statement)
-        if rebuild:
-            lap(f"{len(rebuild)} indexes and foreign keys rebuilt")
-        for statement in connection.ops.sequence_reset_sql(_no_style(), [Opportunity, PlanItem]):
-            cursor.execute(statement)
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE opportunities_opportunity")
-            cursor.execute("VACUUM ANALYZE opportunities_planitem")
-        else:
-            cursor.execute("ANALYZE")
-    lap("vacuum/analyze")
+    _bulk_load(
+        args,
+        lap,
+        "opportunities and plan items",
+        [(Opportunity, OPPORTUNITY_COLUMNS, opportunities), (PlanItem, PLAN_COLUMNS, items)],
+    )
     print(
         f"done in {time.perf_counter() - started:.1f} s: {Opportunity.objects.count()} opportunities, "
         f"{PlanItem.objects.count()} plan items in the database"
@@ -840,7 +853,7 @@ def _service_rounds(rng, status):
 def _load_services(args, lap):
     """Add ``--services`` service requests with their timelines (module docstring)."""
     from django.conf import settings
-    from django.db import connection, transaction
+    from django.db import connection
     from django.db.models import Max
 
     from crm.models import DictionaryEntry
@@ -982,40 +995,12 @@ def _load_services(args, lap):
     summary = ", ".join(f"{n} {status}" for status, n in counts.items())
     lap(f"{count} service requests ({summary}; {reopened} went round again) and {len(events)} events generated")
 
-    existing_rows = ServiceRequest.objects.count()
-    rebuild_indexes = vendor == "postgresql" and not args.keep_indexes and count >= max(50_000, existing_rows)
-    with transaction.atomic(), connection.cursor() as cursor:
-        rebuild = []
-        if vendor == "postgresql":
-            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            rebuild = _drop_secondary(cursor, SERVICE_TABLES) if rebuild_indexes else []
-        for table, columns, rows in (
-            ("services_servicerequest", SERVICE_COLUMNS, requests),
-            ("services_serviceevent", EVENT_COLUMNS, events),
-        ):
-            for start in range(0, len(rows), CHUNK * 5):
-                chunk = rows[start : start + CHUNK * 5]
-                if vendor == "postgresql":
-                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(chunk)))
-                else:
-                    marks = ", ".join(["%s"] * len(columns))
-                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", chunk)
-        lap("service requests and events loaded")
-        for statement in rebuild:
-            cursor.execute(statement)
-        if rebuild:
-            lap(f"{len(rebuild)} indexes and foreign keys rebuilt")
-        for statement in connection.ops.sequence_reset_sql(_no_style(), [ServiceRequest, ServiceEvent]):
-            cursor.execute(statement)
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE services_servicerequest")
-            cursor.execute("VACUUM ANALYZE services_serviceevent")
-        else:
-            cursor.execute("ANALYZE")
-    lap("vacuum/analyze")
+    _bulk_load(
+        args,
+        lap,
+        "service requests and events",
+        [(ServiceRequest, SERVICE_COLUMNS, requests), (ServiceEvent, EVENT_COLUMNS, events)],
+    )
     print(
         f"done in {time.perf_counter() - started:.1f} s: {ServiceRequest.objects.count()} service requests, "
         f"{ServiceEvent.objects.count()} events in the database"
