@@ -57,6 +57,10 @@ ROW_SCOPES: dict[str, RowScope] = {
     ),
     "customers.contact": RowScope(through="customer"),
     "customers.activity": RowScope(through="customer"),
+    # Loss records of the customers they may see; acting on one is the workflow's rule
+    # (customers.rules: the customer's own manager, or a supervisor).
+    "customers.lossrecord": RowScope(through="customer"),
+    "customers.lossmeasure": RowScope(through="record"),
     "sales.order": RowScope(through="customer"),
     "sales.orderline": RowScope(through="order"),
     # Opportunities they created or that are assigned to them: re-assigning one moves its access

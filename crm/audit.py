@@ -45,6 +45,8 @@ EVENT_LABELS = {
     "export": _("Export"),
     "transfer": _("Transfer"),
     "import": _("Import"),
+    "detect_losses": _("Loss detection"),
+    "recover_losses": _("Losses recovered"),
 }
 
 
@@ -66,6 +68,10 @@ AUDITED_MODELS = {
     "customers.CustomerUserObjectPermission": {},
     "customers.Contact": {"exclude_fields": ["updated_at"]},
     "customers.Activity": {"exclude_fields": ["updated_at"]},
+    # Raised in bulk by detect_losses and recovered in bulk by the sales import, each of which
+    # audits one summary row; postponing and confirming are audited row by row.
+    "customers.LossRecord": {"exclude_fields": ["updated_at"]},
+    "customers.LossMeasure": {},
     # The sales mirror is written only by import_sales, which audits one summary row per file
     # (bulk writes bypass auditlog); registering it records deletions made anywhere else.
     # The pinyin keys are derived from customer_name by the actions.

@@ -41,6 +41,8 @@ _READ_CUSTOMERS = [
     "customers.view_customer",
     "customers.view_contact",
     "customers.view_activity",
+    "customers.view_lossrecord",
+    "customers.view_lossmeasure",
     "sales.view_order",
     "sales.view_orderline",
 ]
@@ -93,6 +95,9 @@ ROLE_PERMISSIONS = {
         "customers.restore_customer",
         *_MANAGE_OPPORTUNITIES,
         *_MANAGE_SERVICES,
+        # postpone (with a measure) or confirm the loss of any customer
+        "customers.change_lossrecord",
+        "customers.add_lossmeasure",
     ],
     # Account managers reach their own customers through object permissions (crm.access).
     # They create opportunities and plan items; model-level view or change would show them all.

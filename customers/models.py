@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
@@ -295,3 +296,107 @@ class Activity(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class LossRecord(models.Model):
+    """A customer about to be lost (客户流失): raised by detect_losses when the customer stopped
+    ordering, then postponed with measures, confirmed lost, or recovered by a new order (SPEC §4).
+
+    The account manager and the last order date are those of the day it was raised. At most one
+    record of a customer is open (warning or postponed) at a time: a partial unique constraint
+    says so, which keeps two detections running at once from raising two.
+    """
+
+    class Status(models.TextChoices):
+        WARNING = "warning", pgettext_lazy("loss status", "Warning")
+        POSTPONED = "postponed", pgettext_lazy("loss status", "Postponed")
+        CONFIRMED = "confirmed", pgettext_lazy("loss status", "Lost")
+        RECOVERED = "recovered", pgettext_lazy("loss status", "Recovered")
+
+    OPEN = (Status.WARNING, Status.POSTPONED)
+    # Which status may follow which: confirmed and recovered records are final.
+    TRANSITIONS = {
+        Status.WARNING: {Status.POSTPONED, Status.CONFIRMED, Status.RECOVERED},
+        Status.POSTPONED: {Status.POSTPONED, Status.CONFIRMED, Status.RECOVERED},
+        Status.CONFIRMED: set(),
+        Status.RECOVERED: set(),
+    }
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="loss_records"
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The customer's account manager when the warning was raised."),
+    )
+    last_order_date = models.DateField(_("last order date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WARNING)
+    reason = models.TextField(_("reason for the loss"), max_length=2000, blank=True)
+    raised_at = models.DateTimeField(_("warning raised"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recovered_on = models.DateField(_("recovered by the order of"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("loss record")
+        verbose_name_plural = _("loss records")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(status__in=["warning", "postponed"]),
+                name="loss_one_open_per_customer",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-raised_at"], name="loss_customer_idx"),
+            models.Index(fields=["status", "-raised_at", "-id"], name="loss_status_idx"),
+            models.Index(fields=["-raised_at", "-id"], name="loss_raised_idx"),
+            models.Index(fields=["account_manager", "-raised_at", "-id"], name="loss_manager_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} — {self.get_status_display()}"
+
+    def get_absolute_url(self):
+        return reverse("customers:loss_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    def can_move_to(self, status):
+        return status in self.TRANSITIONS.get(self.status, set())
+
+
+class LossMeasure(models.Model):
+    """A measure (暂缓措施) taken to keep a customer: appended when a loss is postponed, never edited."""
+
+    record = models.ForeignKey(
+        LossRecord, verbose_name=_("loss record"), on_delete=models.CASCADE, related_name="measures"
+    )
+    text = models.TextField(_("measure"), max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("loss measure")
+        verbose_name_plural = _("loss measures")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["record", "created_at"], name="loss_measure_record_idx")]
+
+    def __str__(self):
+        return self.text[:50]

@@ -1,14 +1,14 @@
 """Reads of customers, scoped to the user through crm.access."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from crm import access
 from crm.display import display_name
 from crm.models import DictionaryEntry
 from crm.roles import ACCOUNT_MANAGER
-from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
+from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission, LossMeasure, LossRecord
 from customers.validators import normalise_name, normalise_phone, normalise_uscc
 
 
@@ -184,4 +184,54 @@ def follow_ups(*, user, until):
         .filter(Q(customer__account_manager=user) | Q(created_by=user), next_follow_up__lte=until)
         .select_related("customer")
         .order_by("next_follow_up", "id")
+    )
+
+
+# --- loss records -------------------------------------------------------------------------------
+
+
+def loss_list(*, user):
+    """The loss records ``user`` may see (account managers: those of the customers they see),
+    newest warning first, with the customer and the manager the list shows."""
+    return access.visible(user, LossRecord).select_related("customer", "account_manager").order_by("-raised_at", "-id")
+
+
+def loss_counts(*, user, records=None):
+    """How many of ``records`` (default: every record ``user`` may see) are in each status, in one
+    query: {status value: count}, every status present (0 when none)."""
+    records = loss_list(user=user) if records is None else records
+    counted = dict(records.order_by().values_list("status").annotate(count=Count("pk")))
+    return {status: counted.get(status, 0) for status in LossRecord.Status.values}
+
+
+def loss_record(*, user, pk):
+    """The loss record ``pk`` with its customer, if ``user`` may see it; else Http404."""
+    return access.get_or_404(user, LossRecord, "view", pk=pk)
+
+
+def measures_of(*, record):
+    """A record's measures (暂缓措施), oldest first, with who recorded them."""
+    return record.measures.select_related("created_by").order_by("created_at", "id")
+
+
+def losses_of_customer(*, user, customer):
+    """The loss records of ``customer`` that ``user`` may see, newest first, measures prefetched."""
+    measures = LossMeasure.objects.select_related("created_by").order_by("created_at", "id")
+    return (
+        access.visible(user, LossRecord)
+        .filter(customer=customer)
+        .select_related("account_manager", "confirmed_by")
+        .prefetch_related(Prefetch("measures", queryset=measures))
+        .order_by("-raised_at", "-id")
+    )
+
+
+def open_losses(*, user):
+    """Open records (warning or postponed) of the customers ``user`` manages (an account manager's
+    own warnings), oldest last order first; for the dashboard."""
+    return (
+        access.visible(user, LossRecord)
+        .filter(status__in=LossRecord.OPEN, customer__account_manager=user)
+        .select_related("customer")
+        .order_by(F("last_order_date").asc(nulls_first=True), "id")
     )

@@ -321,12 +321,15 @@ def delete_activity(*, actor, activity):
 
 
 def record_order_dates(*, dates):
-    """Move each customer's ``last_order_date`` forward to the newest order date given.
+    """Move each customer's ``last_order_date`` forward to the newest order date given, and mark
+    recovered the open loss records of those who ordered again (losses.recover_losses).
 
     ``dates`` maps customer id -> newest order date seen by a sales import. Runs in bulk: the
     import records one summary audit row instead of one per customer, so ``last_order_date`` is
     not audited field by field. Returns how many customers changed.
     """
+    from customers.actions.losses import recover_losses  # it imports this module
+
     changed_count = 0
     ids = sorted(dates)
     for start in range(0, len(ids), 2000):
@@ -339,4 +342,6 @@ def record_order_dates(*, dates):
                 changed.append(customer)
         Customer.all_objects.bulk_update(changed, ["last_order_date"])
         changed_count += len(changed)
+        if changed:
+            recover_losses(customer_ids=[customer.pk for customer in changed])
     return changed_count
