@@ -8,7 +8,7 @@ from crm import access
 from crm.dictionary import active_entries
 from crm.display import display_name
 from crm.formats import text_list
-from crm.forms import safe_formfield
+from crm.forms import safe_formfield, show_limit
 from crm.models import DictionaryEntry
 from customers import selectors
 from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
@@ -364,3 +364,38 @@ def share_level(codenames):
     if not codenames or "delete_customer" in codenames:
         return None
     return "edit" if "change_customer" in codenames else "view"
+
+
+# --- loss records (the actions check the text again: customers.actions.losses) --------------------
+
+LOSS_TEXT_LIMIT = 2000  # LossMeasure.text and LossRecord.reason
+
+
+class PostponeLossForm(forms.Form):
+    """暂缓流失: the measure taken to keep the customer, required, at most LOSS_TEXT_LIMIT characters."""
+
+    measure = forms.CharField(
+        label=_("Measure taken"),
+        max_length=LOSS_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Describe the measure taken to keep the customer.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_limit(self.fields["measure"])
+
+
+class ConfirmLossForm(forms.Form):
+    """确认流失: why the customer was lost, required, at most LOSS_TEXT_LIMIT characters."""
+
+    reason = forms.CharField(
+        label=_("Reason for the loss"),
+        max_length=LOSS_TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Give the reason for the loss.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_limit(self.fields["reason"])
