@@ -7,6 +7,7 @@ relative to the day it runs.
 """
 
 import random
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -16,11 +17,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.encoding import smart_str
 
+from crm.audit import system_actor
 from crm.dictionary import active_entries
 from crm.models import DictionaryEntry
 from customers import actions, selectors
 from customers.actions import _next_code
-from customers.models import Activity, CodeSequence, Contact, Customer
+from customers.actions.losses import confirm_loss, detect_losses, postpone_loss
+from customers.models import Activity, CodeSequence, Contact, Customer, LossRecord
 
 # City, its region (dictionary value), telephone area code, postcode prefix and two districts.
 CITIES = [
@@ -219,3 +222,54 @@ def seed(*, stdout, options):
             )
         date_back(customer, entered=entered, since=since)
     stdout.write(f"Customers: {wanted - existing} created ({wanted} in all).")
+
+
+# --------------------------------------------------------------------------- loss handling
+
+# What an account manager does to keep a customer who stopped ordering, and why one was lost.
+LOSS_MEASURES = [
+    "电话联系采购经理，了解到对方预算推迟到下季度，约定下月初再次回访。",
+    "上门拜访总经理，提供九五折年度框架报价，客户同意重新评估采购计划。",
+    "安排技术工程师免费做一次网络巡检，并邀请客户参加新品发布会。",
+    "寄送新版产品资料和老客户优惠方案，客户表示月底前答复。",
+]
+LOSS_REASONS = [
+    "客户已改用竞争对手的产品，多次沟通后确认不再向我司采购。",
+    "客户公司业务调整，相关项目已停止，暂无采购需求。",
+]
+# Of each account manager's warnings, by customer code: the first stays a warning (their dashboard
+# shows it), these positions are postponed (the second with two measures), this one is confirmed.
+POSTPONED_AT = (1, 3)
+CONFIRMED_AT = 2
+
+
+def after_seed(*, stdout, options):
+    """Raise the demo's loss warnings once the sales demo has imported the orders (detect_losses,
+    as the system user), then let the customers' account managers postpone a few with measures and
+    confirm up to two, so the losses pages show warnings, postponed and lost records; each account
+    manager keeps at least one warning. Done once: skipped when loss records exist, or when no
+    customer is stale (so a second seed_demo writes nothing, not even an audit row)."""
+    if LossRecord.objects.exists():
+        stdout.write(f"Losses: {LossRecord.objects.count()} records present, skipped.")
+        return
+    system = system_actor()
+    if not detect_losses(actor=system, dry_run=True).raised:
+        stdout.write("Losses: no customer without recent orders, skipped.")
+        return
+    found = detect_losses(actor=system)
+    by_manager = defaultdict(list)
+    for record in LossRecord.objects.select_related("customer__account_manager").order_by("customer__code"):
+        by_manager[record.customer.account_manager_id].append(record)
+    postponed = confirmed = 0
+    for records in by_manager.values():
+        for position, record in enumerate(records):
+            manager = record.customer.account_manager
+            if position in POSTPONED_AT:
+                for number in range(1 + POSTPONED_AT.index(position)):
+                    measure = LOSS_MEASURES[(postponed + number) % len(LOSS_MEASURES)]
+                    postpone_loss(actor=manager, record=record, measure=measure)
+                postponed += 1
+            elif position == CONFIRMED_AT and confirmed < len(LOSS_REASONS):
+                confirm_loss(actor=manager, record=record, reason=LOSS_REASONS[confirmed])
+                confirmed += 1
+    stdout.write(f"Losses: {found.raised} warnings raised, {postponed} postponed, {confirmed} confirmed.")

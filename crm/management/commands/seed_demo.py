@@ -17,8 +17,11 @@ class Command(BaseCommand):
         if options["customers"] < 0:
             raise CommandError("--customers must not be negative")
         # Each app that has demo data offers <app>/demo.py with seed(stdout=, options=); the core
-        # goes first (users), and the apps follow in INSTALLED_APPS order.
+        # goes first (users), and the apps follow in INSTALLED_APPS order. A demo that needs the
+        # other apps' data (loss detection reads the orders the sales demo imported) also offers
+        # after_seed(stdout=, options=), called in the same order once every seed has run.
         with as_system(), transaction.atomic():
+            modules = []
             for config in project_app_configs():
                 try:
                     module = importlib.import_module(f"{config.name}.demo")
@@ -27,4 +30,8 @@ class Command(BaseCommand):
                         raise
                     continue
                 module.seed(stdout=self.stdout, options=options)
+                modules.append(module)
+            for module in modules:
+                if hasattr(module, "after_seed"):
+                    module.after_seed(stdout=self.stdout, options=options)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
