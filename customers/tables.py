@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
 from crm.tables import PythonRowsTable, nowrap
-from customers.models import Customer, Level
+from customers.models import Customer, Level, LossRecord
 
 
 class CustomerTable(PythonRowsTable):
@@ -39,18 +39,16 @@ class CustomerTable(PythonRowsTable):
     def cell_renderers(self):
         """Column name -> a function drawing that column's cell content for a customer. One per
         column of Meta.fields (checked by body_rows and by a test), in plain Python."""
+        # The status badge every page draws (a lost customer's in red), from the templates' filter.
+        from customers.templatetags.customers_tags import customer_status_badge
+
         levels = {value: str(label) for value, label in Level.choices}
-        statuses = {value: str(label) for value, label in Customer.Status.choices}
         url = reverse("customers:detail", kwargs={"code": "CODE"})
 
         def link(text):
             return lambda customer: format_html(
                 '<a href="{}">{}</a>', url.replace("CODE", quote(customer.code)), getattr(customer, text)
             )
-
-        def status(customer):
-            css = "success" if customer.status == Customer.Status.ACTIVE else "secondary"
-            return format_html('<span class="badge text-bg-{}">{}</span>', css, statuses.get(customer.status, ""))
 
         return {
             "code": link("code"),
@@ -59,6 +57,73 @@ class CustomerTable(PythonRowsTable):
             "level": lambda customer: levels.get(customer.level, customer.level),
             "account_manager": lambda customer: display_name(customer.account_manager),
             "phone": lambda customer: nowrap(customer.phone or "—"),
-            "status": status,
+            "status": customer_status_badge,  # a lost customer's in red, as on every page
             "created_at": lambda customer: nowrap(date_format(timezone.localtime(customer.created_at).date())),
+        }
+
+
+# --- loss records -------------------------------------------------------------------------------
+
+# The badge of each loss status (the list, the record's page).
+LOSS_STATUS_CSS = {
+    LossRecord.Status.WARNING: "warning",
+    LossRecord.Status.POSTPONED: "info",
+    LossRecord.Status.CONFIRMED: "danger",
+    LossRecord.Status.RECOVERED: "success",
+}
+
+
+def loss_status_badge(record, labels=None):
+    """The status of a loss record as a coloured badge (``labels``: status -> label, read once for
+    a list)."""
+    label = (labels or {}).get(record.status) or record.get_status_display()
+    return format_html(
+        '<span class="badge text-bg-{}">{}</span>', LOSS_STATUS_CSS.get(record.status, "secondary"), label
+    )
+
+
+class LossTable(PythonRowsTable):
+    """流失预警: the loss records the user may see, newest warning first."""
+
+    customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__name_pinyin", "id"))
+    account_manager = tables.Column(
+        verbose_name=_("Account manager"), order_by=("account_manager_id", "-raised_at", "-id")
+    )
+    last_order_date = tables.Column(verbose_name=_("Last order date"), order_by=("last_order_date", "id"))
+    status = tables.Column(verbose_name=_("Status"), order_by=("status", "-raised_at", "-id"))
+    raised_at = tables.Column(verbose_name=_("Warning raised"), order_by=("raised_at", "id"))
+    updated_at = tables.Column(verbose_name=_("Last change"), order_by=("updated_at", "id"))
+
+    class Meta:
+        model = LossRecord
+        fields = ("customer", "account_manager", "last_order_date", "status", "raised_at", "updated_at")
+        attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "loss-table"}
+        order_by = ("-raised_at",)
+        empty_text = _("No loss records match.")
+        template_name = "customers/loss_table.html"
+
+    def cell_renderers(self):
+        """Column name -> a function drawing that column's cell for a loss record, one per column of
+        Meta.fields (checked by body_rows and by a test)."""
+        statuses = {value: str(label) for value, label in LossRecord.Status.choices}
+        url = reverse("customers:loss_detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
+
+        def customer(record):
+            return format_html(
+                '<a href="{}">{}</a> <span class="small text-muted text-nowrap">{}</span>',
+                url.format(record.pk),
+                record.customer.name,
+                record.customer.code,
+            )
+
+        def day(value):
+            return nowrap(date_format(value)) if value else "—"
+
+        return {
+            "customer": customer,
+            "account_manager": lambda record: display_name(record.account_manager),
+            "last_order_date": lambda record: day(record.last_order_date),
+            "status": lambda record: nowrap(loss_status_badge(record, statuses)),
+            "raised_at": lambda record: day(timezone.localtime(record.raised_at).date()),
+            "updated_at": lambda record: day(timezone.localtime(record.updated_at).date()),
         }

@@ -2,6 +2,10 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from customers import selectors
+from customers.models import Customer, LossRecord
+from customers.rules import may_act_on_loss
+
 register = template.Library()
 
 
@@ -22,3 +26,68 @@ def stars(value, out_of=5):
         "☆" * (out_of - filled),
         spoken,
     )
+
+
+# --- customer loss (issue 13): the lost mark, the 360° page's panel ---------------------------------
+
+# The badge colour of each loss record status (the panel, the dashboard card).
+LOSS_STATUS_CSS = {
+    LossRecord.Status.WARNING: "warning",
+    LossRecord.Status.POSTPONED: "info",
+    LossRecord.Status.CONFIRMED: "danger",
+    LossRecord.Status.RECOVERED: "success",
+}
+
+# Past (confirmed or recovered) records the panel shows before it points to the list.
+PANEL_PAST_LIMIT = 5
+
+
+@register.filter
+def customer_status_badge(customer):
+    """``{{ customer|customer_status_badge }}``: the customer's status as a badge; a lost customer
+    (流失) stands out in red with an icon, wherever customers are listed or named."""
+    label = Customer.Status(customer.status).label if customer.status in Customer.Status.values else ""
+    if customer.status == Customer.Status.LOST:
+        return format_html(
+            '<span class="badge text-bg-danger" data-testid="lost-badge">'
+            '<i class="bi bi-person-x" aria-hidden="true"></i> {}</span>',
+            label,
+        )
+    return format_html('<span class="badge text-bg-success">{}</span>', label)
+
+
+@register.filter
+def loss_status_badge(record):
+    """``{{ record|loss_status_badge }}``: a loss record's status (预警, 暂缓流失, ...) as a badge."""
+    return format_html(
+        '<span class="badge text-bg-{}" data-testid="loss-status">{}</span>',
+        LOSS_STATUS_CSS.get(record.status, "secondary"),
+        record.get_status_display(),
+    )
+
+
+@register.inclusion_tag("customers/_loss_panel.html", takes_context=True)
+def loss_panel(context, customer):
+    """The loss panel of the customer 360° page: the customer's open loss record (its status, when
+    it was raised, the last order date and account manager of that day, its measures) with the
+    postpone and confirm forms for those who may act on it (customers.rules.may_act_on_loss), and
+    the latest past records (confirmed with reason, recovered with the order's date), as far as
+    the user may see them (selectors.losses_of_customer). Nothing for a customer without records.
+    Two queries at most (the records, their measures), however many there are."""
+    user = context["request"].user
+    # At most one record is open, and it is the newest (none is raised while one is open); one
+    # more past record than shown tells whether there are more.
+    records = list(selectors.losses_of_customer(user=user, customer=customer)[: PANEL_PAST_LIMIT + 2])
+    for record in records:
+        record.customer = customer  # the rule reads the customer's manager: this customer, loaded
+    open_record = next((record for record in records if record.is_open), None)
+    past = [record for record in records if not record.is_open]
+    return {
+        "shown": bool(records),
+        "customer": customer,
+        "open_record": open_record,
+        "may_act": open_record is not None and may_act_on_loss(user, open_record),
+        "past_records": past[:PANEL_PAST_LIMIT],
+        "more_past": len(past) > PANEL_PAST_LIMIT,
+        "next": customer.get_absolute_url(),
+    }

@@ -87,7 +87,7 @@ def customer_choices(request):
         found = list(
             access.visible(user, Customer)
             .filter(customer_search_q(text))
-            .only("pk", "code", "name")
+            .only("pk", "code", "name", "status")  # status: a lost customer is marked
             .order_by("name_pinyin", "id")[:CUSTOMER_CHOICES]
         )
     # The box's text names this customer now, if any: an earlier choice typed over is cleared.
