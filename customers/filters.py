@@ -2,9 +2,11 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm import access
 from crm.dictionary import active_entries
 from crm.forms import SaneDateFilter
 from crm.mixins import request_scope_parts
@@ -12,7 +14,7 @@ from crm.models import DictionaryEntry
 from crm.widgets import FastSelect
 from customers import selectors
 from customers.forms import DictionaryChoiceField, ManagerChoiceField
-from customers.models import Customer, Level
+from customers.models import Customer, Level, LossRecord
 from customers.search import customer_search_q
 
 
@@ -76,3 +78,58 @@ class CustomerFilter(django_filters.FilterSet):
 
 def _start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- loss records -------------------------------------------------------------------------------
+
+
+def _loss_managers(request):
+    return selectors.account_managers()
+
+
+class LossFilter(django_filters.FilterSet):
+    """The loss list's filters (流失预警): the customer (code, name, pinyin or initials, as the
+    customer list's search box), the record's account manager (only for those who see every
+    record), the status and a range of last order dates."""
+
+    customer = django_filters.CharFilter(
+        method="search_customer",
+        label=_("Customer"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Code, name, pinyin or initials"), "type": "search"}),
+    )
+    manager = ManagerChoiceFilter(
+        field_name="account_manager", queryset=_loss_managers, label=_("Account manager"), widget=FastSelect
+    )
+    status = django_filters.ChoiceFilter(choices=LossRecord.Status.choices, label=_("Status"), widget=FastSelect)
+    last_order_from = SaneDateFilter(
+        field_name="last_order_date",
+        lookup_expr="gte",
+        label=_("Last order from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    last_order_to = SaneDateFilter(
+        field_name="last_order_date",
+        lookup_expr="lte",
+        label=_("Last order to"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = LossRecord
+        fields = ["customer", "manager", "status", "last_order_from", "last_order_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        # An account manager's records are their customers': a choice of managers says nothing.
+        if not access.sees_all(user, LossRecord):
+            self.filters.pop("manager")
+
+    def search_customer(self, queryset, name, value):
+        # Worked out once per request, however many querysets the list filters with it (the
+        # scope's parts, the counts per status).
+        if getattr(self, "_search", (None,))[0] != value:
+            customers = Customer.objects.filter(customer_search_q(value)).order_by().values("pk")
+            self._search = (value, Q(customer__in=customers))
+        return queryset.filter(self._search[1])

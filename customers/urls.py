@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers import views
+from customers.views import losses
 
 app_name = "customers"
 
@@ -10,6 +11,10 @@ urlpatterns = [
     path("bin/", views.recycle_bin, name="bin"),
     path("export/", views.customer_export, name="export"),
     path("transfer/", views.customer_transfer, name="transfer"),
+    path("losses/", losses.loss_list, name="losses"),
+    path("losses/<int:pk>/", losses.loss_detail, name="loss_detail"),
+    path("losses/<int:pk>/postpone/", losses.loss_postpone, name="loss_postpone"),
+    path("losses/<int:pk>/confirm/", losses.loss_confirm, name="loss_confirm"),
     path("<str:code>/", views.customer_detail, name="detail"),
     path("<str:code>/edit/", views.CustomerUpdateView.as_view(), name="edit"),
     path("<str:code>/delete/", views.customer_delete, name="delete"),
