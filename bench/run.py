@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Time the customer list and 360° page (issue 3), the opportunities list, board and detail page
-(issue 11), and the service queues, archive and list (issue 12), through the real URL stack.
+(issue 11), the service queues, archive and list (issue 12) and the losses list (issue 13), through
+the real URL stack.
 
     DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
-        .venv/bin/python bench/run.py [--repeat 20] [--explain] [--app customers|opportunities|services|all]
+        .venv/bin/python bench/run.py [--repeat 20] [--explain] [--app customers|opportunities|services|losses|all]
 
 Runs in-process with django.test.Client (middleware, session, view, filters, table, template),
 logged in with force_login as an account manager (``bench_am_0001``, made by bench/seed.py) and
@@ -139,6 +140,44 @@ def _service_pages(*, assigns, customer_text, title_text):
     ]
 
 
+LOSSES = "/customers/losses/"
+
+
+def _loss_pages(*, customer_text):
+    """(label, url) of each measured losses page (detection itself is timed by bench/losses.py)."""
+
+    def q(**params):
+        return f"{LOSSES}?{urlencode(params)}"
+
+    return [
+        ("losses: list, first page", LOSSES),
+        ("losses: status filter (postponed)", q(status="postponed")),
+        (f"losses: customer search ({customer_text})", q(customer=customer_text)),
+    ]
+
+
+def _extra_loss_pages(*, manager_id, month):
+    """Other filters of the losses list (not targets of the issue)."""
+    first, last = month
+
+    def q(**params):
+        return f"{LOSSES}?{urlencode(params)}"
+
+    return [
+        ("losses: status filter (warning)", q(status="warning")),
+        ("losses: status filter (lost)", q(status="confirmed")),
+        ("losses: status filter (recovered)", q(status="recovered")),
+        (f"losses: customer search, common ({vocab.SEARCH_COMMON_TWO})", q(customer=vocab.SEARCH_COMMON_TWO)),
+        (f"losses: customer search, initials ({vocab.SEARCH_INITIALS})", q(customer=vocab.SEARCH_INITIALS)),
+        ("losses: manager filter", q(manager=manager_id)),
+        (
+            f"losses: last order ({first:%Y-%m-%d}…{last:%Y-%m-%d})",
+            q(last_order_from=first, last_order_to=last),
+        ),
+        ("losses: sort by last order", q(sort="last_order_date")),
+    ]
+
+
 def _percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
@@ -213,7 +252,10 @@ def main():
     parser.add_argument("--supervisor", default="bench_sup", help="the supervisor to log in as")
     parser.add_argument("--role", choices=["manager", "supervisor", "both"], default="both")
     parser.add_argument(
-        "--app", choices=["customers", "opportunities", "services", "all"], default="all", help="whose pages to time"
+        "--app",
+        choices=["customers", "opportunities", "services", "losses", "all"],
+        default="all",
+        help="whose pages to time",
     )
     parser.add_argument("--extra", action="store_true", help="also time the other filters and sorts")
     parser.add_argument("--q", action="append", default=[], help="also time a search for this text (repeatable)")
@@ -232,7 +274,7 @@ def main():
     import crm.wsgi  # noqa: F401  set up as gunicorn loads it (garbage-collector freeze included)
     from crm import access
     from crm.models import DictionaryEntry
-    from customers.models import Customer
+    from customers.models import Customer, LossRecord
     from opportunities.models import Opportunity, Status
     from services.models import ServiceRequest
 
@@ -306,6 +348,15 @@ def main():
                 title_text="发票",
             )
             pages += [(f"services: search {text!r}", f"/services/?{urlencode({'q': text})}") for text in args.q]
+        if args.app in ("losses", "all") and LossRecord.objects.exists():
+            # The customer of one of the user's postponed records: the start of its name (city and
+            # brand), as typed into the filter's customer box.
+            records = access.visible(user, LossRecord).filter(status="postponed").order_by("id")
+            sample = records.select_related("customer").first()
+            pages += _loss_pages(customer_text=sample.customer.name[:4] if sample else vocab.SEARCH_THREE)
+            if args.extra:
+                pages += _extra_loss_pages(manager_id=manager.pk, month=month)
+            pages += [(f"losses: search {text!r}", f"{LOSSES}?{urlencode({'customer': text})}") for text in args.q]
         if args.only:
             pages = [page for page in pages if args.only in page[0]]
         client = Client()
@@ -323,7 +374,7 @@ def main():
                 response = client.get(url)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
-            listed = ("/customers/", "/opportunities/", *SERVICE_LISTS)
+            listed = ("/customers/", "/opportunities/", *SERVICE_LISTS, LOSSES)
             rows = _rows(response.content) if urlsplit(url).path in listed else None
             queries = recorder.queries
             times, db_times, cpu_times = [], [], []
