@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery, Value
-from django.db.models.fields import CharField, DateTimeField
+from django.db.models.fields import CharField, DateTimeField, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -174,6 +175,10 @@ def _check_step(record, actor, status):
 def _validate(instance, exclude=()):
     try:
         instance.full_clean(exclude=list(exclude), validate_unique=False)
+        # A TextField's max_length binds only forms: Django's model validation doesn't check it.
+        for field in instance._meta.get_fields():
+            if isinstance(field, TextField) and field.max_length and field.name not in exclude:
+                MaxLengthValidator(field.max_length)(getattr(instance, field.attname))
     except ValidationError as error:
         raise ActionError(" ".join(error.messages)) from None
 
