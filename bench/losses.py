@@ -125,7 +125,7 @@ def main():
                 if not ("customers_customer" in sql and "customers_lossrecord" in sql):
                     continue  # the user, the audit row's content type
                 print(f"\n{label}, EXPLAIN (ANALYZE, BUFFERS) of: {sql[:600]}")
-                print(_explain(connection, sql, empty_first=label == "first run"), flush=True)
+                print(_explain(connection, sql, empty_first=label == "first run" and not args.keep), flush=True)
 
     print(f"\nLoad average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print("\n| Run | Seconds | Warnings raised | Statements |")

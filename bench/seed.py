@@ -41,6 +41,15 @@ handling, result and satisfaction, first_assigned_at, first_handled_at, archived
 agree with its events. Recent ones are mostly open (new, assigned, handled), older ones mostly
 archived; 15 % of the archived ones and some open ones went round more than once (an unsatisfied
 feedback of 1–2 before each further round). Loaded like the opportunities.
+
+Losses (``--losses``; on top of a customer load): raises the warnings with the real detection
+(customers.actions.losses.detect_losses) if no record is open, then moves a share of the warnings
+on as the account managers and the supervisor would have over the last four months: 15 % postponed
+with 1–3 measures (暂缓措施), 4 % confirmed lost with a reason (their customers' status becomes
+lost), 3 % recovered by a new order (their customers' last order date becomes that order's). Those
+warnings are deleted and loaded again as the records they became (dated back: raised, measures,
+confirmed or recovered on working days), with their measures, like the other loads. Running it
+again moves on a share of the warnings left.
 """
 
 import argparse
@@ -97,6 +106,24 @@ STEPS = ["电话联系，了解需求", "上门拜访", "产品演示", "提交�
 RESULTS = ["客户有意向，约定下次沟通。", "需求已确认，等待方案评审。", "客户认为报价偏高，要求调整。",
            "演示效果良好，技术部认可。", "决策人出差，改期再约。", "方案通过评审。"]  # fmt: skip
 FAIL_REASONS = ["客户预算取消。", "客户选择了其他供应商。", "项目延期至明年，暂停跟进。", "联系人离职，需求不再推进。"]
+LOSS_MEASURES = [
+    "电话联系采购经理，了解到预算推迟到下季度，约定下月初再次回访。",
+    "上门拜访总经理，提供九五折年度框架报价。",
+    "安排工程师免费做一次设备巡检，并邀请客户参加新品发布会。",
+    "寄送新版产品资料和老客户优惠方案，客户表示月底前答复。",
+    "与客户财务核对往来账目，解决了上次发票问题，客户同意恢复合作。",
+    "约见新任采购负责人，介绍我司服务和成功案例。",
+]
+LOSS_REASONS = [
+    "客户已改用竞争对手的产品，多次沟通后确认不再采购。", "客户公司业务调整，相关项目已停止。",
+    "客户经营困难，已停止采购。", "客户被其他集团收购，统一由总部集中采购。",
+]  # fmt: skip
+LOSS_RECORD_COLUMNS = [
+    "id", "customer_id", "account_manager_id", "last_order_date", "status", "reason", "raised_at",
+    "confirmed_at", "confirmed_by_id", "recovered_on", "updated_at",
+]  # fmt: skip
+LOSS_MEASURE_COLUMNS = ["id", "record_id", "text", "created_by_id", "created_at"]
+LOSS_DAYS = 120  # how far back the moved-on records were raised
 AREA_CODES = ["010", "021", "020", "0755", "0571", "028", "023", "027", "025", "022", "0512", "029"]
 
 SERVICE_COLUMNS = [
@@ -452,6 +479,7 @@ def main():
     parser.add_argument("--opportunities", type=int, default=0, help="how many opportunities to add")
     parser.add_argument("--plan-items", type=int, help="plan items in all (default: 3 per opportunity)")
     parser.add_argument("--services", type=int, default=0, help="how many service requests to add")
+    parser.add_argument("--losses", action="store_true", help="raise the loss warnings and move a share of them on")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument(
@@ -460,8 +488,8 @@ def main():
     args = parser.parse_args()
     if min(args.customers, args.opportunities, args.services, args.contacts_per_customer) < 0:
         parser.error("--customers, --opportunities, --services and --contacts-per-customer must not be negative")
-    if not (args.customers or args.opportunities or args.services):
-        parser.error("give --customers, --opportunities or --services (or several)")
+    if not (args.customers or args.opportunities or args.services or args.losses):
+        parser.error("give --customers, --opportunities, --services or --losses (or several)")
     if args.plan_items is None:
         args.plan_items = 3 * args.opportunities
     if args.plan_items < 0:
@@ -487,6 +515,8 @@ def main():
         _load_opportunities(args, lap)
     if args.services:
         _load_services(args, lap)
+    if args.losses:
+        _load_losses(args, lap)
 
 
 def _load_customers(args, lap):
@@ -1005,6 +1035,125 @@ def _load_services(args, lap):
         f"done in {time.perf_counter() - started:.1f} s: {ServiceRequest.objects.count()} service requests, "
         f"{ServiceEvent.objects.count()} events in the database"
     )
+
+
+def _load_losses(args, lap):
+    """Raise the loss warnings and move a share of them on (module docstring)."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.db.models import Count, Max
+
+    from crm.audit import system_actor
+    from customers.actions.losses import detect_losses
+    from customers.models import LossMeasure, LossRecord
+
+    started = time.perf_counter()
+    vendor = connection.vendor
+    assert sorted(f.column for f in LossRecord._meta.concrete_fields) == sorted(LOSS_RECORD_COLUMNS)
+    assert sorted(f.column for f in LossMeasure._meta.concrete_fields) == sorted(LOSS_MEASURE_COLUMNS)
+    manager_ids, supervisor_id = _users(args.managers or max(2, _bench_manager_count()))
+    if not LossRecord.objects.filter(status__in=LossRecord.OPEN).exists():
+        found = detect_losses(actor=system_actor())
+        lap(f"detect_losses: {found.raised} warnings raised")
+    rng = random.Random(args.seed + 3)
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    now = dt.datetime.now(tz)
+    today = now.date()
+
+    def moment(day, low=9, high=18):
+        """A moment of ``day`` (moved back to Friday from a weekend) between ``low`` and ``high`` o'clock."""
+        day -= dt.timedelta(days=max(0, day.weekday() - 4))
+        return dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(hours=rng.uniform(low, high))
+
+    def stamp(value):
+        return _fmt_time(value, vendor) if value is not None else None
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, customer_id, account_manager_id, last_order_date FROM customers_lossrecord "
+            "WHERE status = 'warning' ORDER BY id"
+        )
+        warnings = cursor.fetchall()
+    base = LossRecord.objects.aggregate(m=Max("id"))["m"] or 0
+    measure_base = LossMeasure.objects.aggregate(m=Max("id"))["m"] or 0
+    moved, records, measures = [], [], []
+    counts = dict.fromkeys(("postponed", "confirmed", "recovered"), 0)
+    for old_id, customer, manager, last_order in warnings:
+        draw = rng.random()
+        if draw >= 0.22:
+            continue
+        status = "postponed" if draw < 0.15 else "confirmed" if draw < 0.19 else "recovered"
+        counts[status] += 1
+        moved.append(old_id)
+        pk = base + len(records) + 1
+        # Raised by the daily run at 06:00; the steps on working days after it, before now.
+        raised_day = today - dt.timedelta(days=rng.randint(7, LOSS_DAYS))
+        raised = dt.datetime.combine(raised_day, dt.time(6), tzinfo=tz)
+        actor = manager if manager in manager_ids and rng.random() < 0.85 else supervisor_id
+        steps = rng.randint(1, 3) if status == "postponed" else rng.choice((0, 0, 1, 2))
+        last = raised
+        for _ in range(steps):
+            span = max(1, (today - last.date()).days // 2)
+            at = moment(last.date() + dt.timedelta(days=rng.randint(1, span)))
+            if not last < at < now:
+                at = last + (now - last) * rng.uniform(0.2, 0.6)
+            last = at
+            measures.append((measure_base + len(measures) + 1, pk, rng.choice(LOSS_MEASURES), actor, stamp(at)))
+        reason, confirmed_at, confirmed_by, recovered_on = "", None, None, None
+        if status == "confirmed":
+            at = moment(last.date() + dt.timedelta(days=rng.randint(1, max(1, (today - last.date()).days))))
+            last = confirmed_at = at if last < at < now else last + (now - last) * rng.uniform(0.3, 0.9)
+            reason, confirmed_by = rng.choice(LOSS_REASONS), actor
+        elif status == "recovered":
+            recovered_on = last.date() + dt.timedelta(days=rng.randint(0, max(0, (today - last.date()).days - 1)))
+            # The import that recovered it ran that evening (or now, for an order of today).
+            evening = dt.datetime.combine(recovered_on, dt.time(19), tzinfo=tz) + dt.timedelta(hours=rng.random() * 2)
+            last = min(max(evening, last), now)
+            recovered_on = recovered_on.isoformat()
+        records.append(
+            (
+                pk, customer, manager, last_order, status, reason, stamp(raised), stamp(confirmed_at),
+                confirmed_by, recovered_on, stamp(last),
+            )
+        )  # fmt: skip
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    lap(f"{len(warnings)} warnings read; {summary}, {len(measures)} measures generated")
+    if not records:
+        return
+
+    # The moved-on warnings go; they come back as the records they became.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(moved), CHUNK):
+            chunk = moved[start : start + CHUNK]
+            cursor.execute(f"DELETE FROM customers_lossrecord WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+    lap(f"{len(moved)} warnings deleted")
+    _bulk_load(
+        args,
+        lap,
+        "loss records and measures",
+        [(LossRecord, LOSS_RECORD_COLUMNS, records), (LossMeasure, LOSS_MEASURE_COLUMNS, measures)],
+    )
+    # Their customers as the steps left them: lost, or with the recovering order's date.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE customers_customer SET status = 'lost' WHERE status = 'active' AND id IN "
+            "(SELECT customer_id FROM customers_lossrecord WHERE status = 'confirmed')"
+        )
+        lost = cursor.rowcount
+        cursor.execute(
+            "UPDATE customers_customer SET last_order_date = (SELECT MAX(r.recovered_on) FROM customers_lossrecord r "
+            "WHERE r.customer_id = customers_customer.id AND r.status = 'recovered') "
+            "WHERE id IN (SELECT customer_id FROM customers_lossrecord WHERE status = 'recovered') "
+            "AND (last_order_date IS NULL OR last_order_date < (SELECT MAX(r.recovered_on) FROM customers_lossrecord r "
+            "WHERE r.customer_id = customers_customer.id AND r.status = 'recovered'))"
+        )
+        recovered = cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE customers_customer" if vendor == "postgresql" else "ANALYZE")
+    lap(f"customers: {lost} lost, {recovered} with the recovering order's date")
+    by_status = dict(LossRecord.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    measured = LossMeasure.objects.count()
+    print(f"done in {time.perf_counter() - started:.1f} s: loss records {by_status}, {measured} measures")
 
 
 def _bench_manager_count():
