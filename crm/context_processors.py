@@ -12,7 +12,6 @@ NAVIGATION = [
     (_("Customers"), "customers:list", "building", "module:customers"),
     (_("Opportunities"), "opportunities:list", "lightbulb", "module:opportunities"),
     (_("Services"), "services:list", "headset", "module:services"),
-    (_("Losses"), "customers:loss_list", "exclamation-triangle", "module:customers"),
     (_("Reports"), "reports:index", "bar-chart", "module:reports"),
     (_("Products"), "sales:product_list", "box-seam", "module:sales"),
     (_("Stock"), "sales:stock_list", "boxes", "module:sales"),
@@ -24,6 +23,12 @@ NAVIGATION = [
 # ``count`` names the badge a counts fragment fills in (MENU_COUNTS). Without JavaScript the
 # entry itself is a link to its first page, which links to the others.
 SUBMENUS = {
+    "customers:list": [
+        (_("All customers"), "customers:list", "list-ul", None, None),
+        (_("New customer"), "customers:create", "plus-lg", "customers.add_customer", None),
+        (_("Loss warnings"), "customers:losses", "exclamation-triangle", None, None),
+        (_("Recycle bin"), "customers:bin", "trash", "customers.restore_customer", None),
+    ],
     "services:list": [
         (
             pgettext_lazy("services menu", "New service request"),

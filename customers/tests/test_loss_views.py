@@ -307,7 +307,7 @@ def test_an_unknown_sort_or_page_is_no_500(client, losses, supervisor_sue):
 def test_the_list_speaks_chinese(client, losses, manager_ann):
     html = text_of(page(client, manager_ann, language="zh-hans"))
     assert "流失预警" in html
-    assert "最后下单日期" in html
+    assert "最近下单日期" in html  # the catalogue's word for the field, as on the customer page
     assert "暂缓流失" in html
 
 
@@ -416,7 +416,7 @@ def test_a_supervisor_gets_the_forms(client, losses, supervisor_sue):
 
 def test_the_record_page_speaks_chinese(client, losses, manager_ann):
     html = text_of(page(client, manager_ann, losses["enz"].get_absolute_url(), language="zh-hans"))
-    for words in ("暂缓流失", "确认流失", "暂缓措施", "流失原因", "最后下单日期"):
+    for words in ("暂缓流失", "确认流失", "暂缓措施", "流失原因", "最近下单日期"):
         assert words in html, words
 
 
@@ -617,3 +617,38 @@ def test_a_record_confirmed_since_the_page_was_shown_is_a_message(client, losses
     assert response.status_code == 302
     assert not LossMeasure.objects.filter(record=record).exists()
     assert messages_of(client.get(response["Location"])) == ["This loss record is Lost: it can no longer be changed."]
+
+
+# --- the customers entry of the main menu -----------------------------------------------------------
+
+CUSTOMERS = "/customers/"
+EVERY_CUSTOMER = ("/customers/", "All customers", "全部客户")
+NEW_CUSTOMER = ("/customers/new/", "New customer", "新建客户")
+LOSS_WARNINGS = ("/customers/losses/", "Loss warnings", "流失预警")
+RECYCLE_BIN = ("/customers/bin/", "Recycle bin", "回收站")
+CUSTOMERS_DROPDOWN = {
+    "supervisor_sue": [EVERY_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN],
+    "superuser_sam": [EVERY_CUSTOMER, NEW_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN],
+    "admin": [EVERY_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN],
+    "manager_ann": [EVERY_CUSTOMER, NEW_CUSTOMER, LOSS_WARNINGS],
+    "viewer_vic": [EVERY_CUSTOMER, LOSS_WARNINGS],
+}
+
+
+@pytest.mark.parametrize("persona", sorted(CUSTOMERS_DROPDOWN))
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_customers_entry_is_a_dropdown_with_the_loss_warnings(client, request, persona, language):
+    from crm.tests.test_menu import get_dashboard, main_menu, submenu
+
+    response = get_dashboard(client, request.getfixturevalue(persona), language)
+    assert main_menu(response)[CUSTOMERS] == ("Customers" if language == "en" else "客户")
+    column = 1 if language == "en" else 2
+    assert submenu(response, CUSTOMERS) == [(entry[0], entry[column]) for entry in CUSTOMERS_DROPDOWN[persona]]
+    for href, _text in submenu(response, CUSTOMERS):
+        assert client.get(href).status_code == 200, href
+
+
+def test_the_customers_entry_is_marked_current_on_the_loss_list(client, manager_ann):
+    html = text_of(page(client, manager_ann))
+    assert re.search(r'<a class="nav-link dropdown-toggle active" href="/customers/"', html)
+    assert re.search(r'<a class="dropdown-item[^"]* active" href="/customers/losses/" aria-current="page"', html)
