@@ -1,6 +1,7 @@
 """The customers app's dashboard cards (crm.dashboard): how many customers and follow-ups the user
 has, their own follow-ups for an account manager, and for those who see every customer
-(supervisors, administrators, viewers) the same numbers per account manager.
+(supervisors, administrators, viewers) the same numbers per account manager; and the customers
+about to be lost (loss records still open): one's own, or the counts per open status.
 
 Every number comes through crm.access, so an account manager counts only what they see; each card
 costs a fixed number of queries however many rows there are (aggregates, not rows).
@@ -8,14 +9,14 @@ costs a fixed number of queries however many rows there are (aggregates, not row
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Window
 from django.utils import timezone
 
 from crm import access
 from crm.dashboard import card
 from crm.display import display_name
 from customers import selectors
-from customers.models import Activity, Customer
+from customers.models import Activity, Customer, LossRecord
 
 # Follow-ups due within this many days are "due"; earlier ones are overdue.
 DUE_DAYS = 14
@@ -107,3 +108,24 @@ def follow_ups(request):
     if access.sees_all(user, Customer):
         return {"team": team(request), "today": today, "days": DUE_DAYS}
     return {"follow_ups": selectors.follow_ups(user=user, until=until)[:10], "today": today, "days": DUE_DAYS}
+
+
+# Open loss records the losses card lists before it points to the list.
+LOSS_LIMIT = 5
+
+
+@card("customers.losses", template="customers/_dashboard_losses.html", order=25)
+def losses(request):
+    """Customer loss (issue 13). An account manager: how many open loss records (预警, 暂缓流失)
+    their own customers have, and the five whose last order is oldest, each linking to its record.
+    Those who see every record (supervisors, administrators, viewers): how many records are in
+    warning and postponed, each linking to the list filtered by it. One query either way."""
+    user = request.user
+    if not (user.is_superuser or user.has_module_perms("customers")):
+        return None
+    if access.sees_all(user, LossRecord):
+        open_records = selectors.loss_list(user=user).filter(status__in=LossRecord.OPEN)
+        return {"scope": "all", "counts": selectors.loss_counts(user=user, records=open_records)}
+    # The total rides along each row as a window count, so the rows and the count are one query.
+    rows = list(selectors.open_losses(user=user).annotate(total=Window(Count("pk")))[:LOSS_LIMIT])
+    return {"scope": "own", "records": rows, "total": rows[0].total if rows else 0}

@@ -2,8 +2,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from customers import selectors
-from customers.models import Customer, LossRecord
+from customers import selectors, tables
+from customers.models import Customer
 from customers.rules import may_act_on_loss
 
 register = template.Library()
@@ -30,14 +30,6 @@ def stars(value, out_of=5):
 
 # --- customer loss (issue 13): the lost mark, the 360° page's panel ---------------------------------
 
-# The badge colour of each loss record status (the panel, the dashboard card).
-LOSS_STATUS_CSS = {
-    LossRecord.Status.WARNING: "warning",
-    LossRecord.Status.POSTPONED: "info",
-    LossRecord.Status.CONFIRMED: "danger",
-    LossRecord.Status.RECOVERED: "success",
-}
-
 # Past (confirmed or recovered) records the panel shows before it points to the list.
 PANEL_PAST_LIMIT = 5
 
@@ -58,12 +50,9 @@ def customer_status_badge(customer):
 
 @register.filter
 def loss_status_badge(record):
-    """``{{ record|loss_status_badge }}``: a loss record's status (预警, 暂缓流失, ...) as a badge."""
-    return format_html(
-        '<span class="badge text-bg-{}" data-testid="loss-status">{}</span>',
-        LOSS_STATUS_CSS.get(record.status, "secondary"),
-        record.get_status_display(),
-    )
+    """``{{ record|loss_status_badge }}``: a loss record's status (预警, 暂缓流失, ...) as the loss list
+    draws it (customers.tables.loss_status_badge)."""
+    return tables.loss_status_badge(record)
 
 
 @register.inclusion_tag("customers/_loss_panel.html", takes_context=True)
@@ -73,11 +62,13 @@ def loss_panel(context, customer):
     postpone and confirm forms for those who may act on it (customers.rules.may_act_on_loss), and
     the latest past records (confirmed with reason, recovered with the order's date), as far as
     the user may see them (selectors.losses_of_customer). Nothing for a customer without records.
-    Two queries at most (the records, their measures), however many there are."""
+    One query, and one more for the open record's measures if there is one, however many rows."""
     user = context["request"].user
     # At most one record is open, and it is the newest (none is raised while one is open); one
-    # more past record than shown tells whether there are more.
-    records = list(selectors.losses_of_customer(user=user, customer=customer)[: PANEL_PAST_LIMIT + 2])
+    # more past record than shown tells whether there are more. Past records' measures aren't
+    # shown: only the open one's are read.
+    records = selectors.losses_of_customer(user=user, customer=customer).prefetch_related(None)
+    records = list(records[: PANEL_PAST_LIMIT + 2])
     for record in records:
         record.customer = customer  # the rule reads the customer's manager: this customer, loaded
     open_record = next((record for record in records if record.is_open), None)
@@ -86,6 +77,7 @@ def loss_panel(context, customer):
         "shown": bool(records),
         "customer": customer,
         "open_record": open_record,
+        "measures": list(selectors.measures_of(record=open_record)) if open_record else [],
         "may_act": open_record is not None and may_act_on_loss(user, open_record),
         "past_records": past[:PANEL_PAST_LIMIT],
         "more_past": len(past) > PANEL_PAST_LIMIT,
