@@ -218,7 +218,7 @@ def page_below_one(client, world):
     return client.get(reverse("audit"), {"page": 0}, follow=True), ["0"]
 
 
-VIEWS = "customers/views.py"
+VIEWS = "customers/views/__init__.py"
 SCENARIOS = {
     f"{VIEWS}::CustomerFormMixin.form_valid::self.success_message % {{'name': self.object.name}}": [
         create_customer,

@@ -87,7 +87,7 @@ def test_the_boundary_through_the_command_with_a_fixed_date(manager_ann):
     older = stale(make_customer(manager_ann), CUTOFF - DAY)
     newer = stale(make_customer(manager_ann), CUTOFF + DAY)
     printed = run("--date", "2026-08-31")
-    assert "1 new warnings raised" in printed and "since 2026-02-28 (6 months)" in printed
+    assert "1 new warning raised" in printed and "since 2026-02-28 (6 months)" in printed
     assert warned_customers() == {older.code}
     assert records_of(exactly) == records_of(newer) == []
 
@@ -305,7 +305,7 @@ def test_a_dry_run_writes_nothing_and_prints_what_it_would_raise(manager_ann):
     printed = run("--date", "2026-08-31", "--dry-run")
     assert printed == (
         "Dry run, nothing written: 2 new warnings would be raised for customers without an order since "
-        "2026-02-28 (6 months); 1 skipped, already warned."
+        "2026-02-28 (6 months).\n1 customer skipped: already warned."
     )
     assert list(LossRecord.objects.values()) == records
     assert LogEntry.objects.count() == audit
@@ -327,10 +327,12 @@ def test_running_twice_raises_each_warning_once_and_says_how_many_were_skipped(m
     first = run("--date", "2026-08-31")
     second = run("--date", "2026-08-31")
     assert first == (
-        "3 new warnings raised for customers without an order since 2026-02-28 (6 months); 0 skipped, already warned."
+        "3 new warnings raised for customers without an order since 2026-02-28 (6 months).\n"
+        "0 customers skipped: already warned."
     )
     assert second == (
-        "0 new warnings raised for customers without an order since 2026-02-28 (6 months); 3 skipped, already warned."
+        "0 new warnings raised for customers without an order since 2026-02-28 (6 months).\n"
+        "3 customers skipped: already warned."
     )
     assert LossRecord.objects.count() == 3
     assert [event.additional_data["raised"] for event in events("detect_losses")] == [3, 0]
@@ -339,10 +341,10 @@ def test_running_twice_raises_each_warning_once_and_says_how_many_were_skipped(m
 def test_the_command_speaks_chinese(manager_ann):
     stale(make_customer(manager_ann))
     printed = run("--date", "2026-08-31", language="zh-hans")
-    assert printed == "已为自 2026-02-28 起（6 个月）没有订单的客户产生 1 条新预警；0 个客户已有预警，跳过。"
+    assert printed == "已为自 2026-02-28 起（6 个月）没有订单的客户产生 1 条新预警。\n0 个客户已有预警，跳过。"
     dry = run("--date", "2026-08-31", "--dry-run", language="zh-hans")
     assert dry == (
-        "试运行，未写入任何数据：将为自 2026-02-28 起（6 个月）没有订单的客户产生 0 条新预警；1 个客户已有预警，跳过。"
+        "试运行，未写入任何数据：将为自 2026-02-28 起（6 个月）没有订单的客户产生 0 条新预警。\n1 个客户已有预警，跳过。"
     )
 
 
@@ -416,7 +418,7 @@ def test_a_bad_date_is_refused_and_writes_nothing(manager_ann, value):
 
 
 def test_a_months_value_that_is_not_a_number_is_refused(manager_ann):
-    assert "invalid int value" in run_refused("--months", "six")
+    assert "--months must be at least 1, not 'six'" in run_refused("--months", "six")
     assert LossRecord.objects.count() == 0
 
 
