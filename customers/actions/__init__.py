@@ -320,13 +320,14 @@ def delete_activity(*, actor, activity):
     activity.delete()
 
 
-def record_order_dates(*, dates):
+def record_order_dates(*, dates, actor=None):
     """Move each customer's ``last_order_date`` forward to the newest order date given, and mark
     recovered the open loss records of those who ordered again (losses.recover_losses).
 
     ``dates`` maps customer id -> newest order date seen by a sales import. Runs in bulk: the
     import records one summary audit row instead of one per customer, so ``last_order_date`` is
-    not audited field by field. Returns how many customers changed.
+    not audited field by field. ``actor``: the import's, named by the recovery's summary row
+    (None: whoever acts around the call, see crm.audit.acting_as). Returns how many customers changed.
     """
     from customers.actions.losses import recover_losses  # it imports this module
 
@@ -343,5 +344,5 @@ def record_order_dates(*, dates):
         Customer.all_objects.bulk_update(changed, ["last_order_date"])
         changed_count += len(changed)
         if changed:
-            recover_losses(customer_ids=[customer.pk for customer in changed])
+            recover_losses(customer_ids=[customer.pk for customer in changed], actor=actor)
     return changed_count

@@ -132,13 +132,14 @@ def _insert_columns(rows):
     return [_COLUMNS[name] for name in names]
 
 
-def recover_losses(*, customer_ids):
+def recover_losses(*, customer_ids, actor=None):
     """Mark recovered (已挽回) the open records of ``customer_ids`` whose customer has an order newer
     than the record's last order date (any order, if the customer had none), dated by that order.
 
     Called by record_order_dates after it moved the customers' ``last_order_date`` forward, in the
     same set-based way: one UPDATE for all of them, which bypasses auditlog, and one summary audit
-    row naming the recovered customers (its actor is the import's). Returns how many recovered.
+    row naming the recovered customers and ``actor``, the import's (None: whoever acts around the
+    call, see crm.audit.acting_as). Returns how many recovered.
     """
     newest = Customer.all_objects.filter(pk=OuterRef("customer_id")).values("last_order_date")[:1]
     records = LossRecord.objects.filter(customer_id__in=customer_ids, status__in=LossRecord.OPEN).filter(
@@ -148,7 +149,9 @@ def recover_losses(*, customer_ids):
     if not codes:
         return 0
     recovered = records.update(status=Status.RECOVERED, recovered_on=Subquery(newest), updated_at=timezone.now())
-    record_bulk_event(event="recover_losses", actor=None, model=LossRecord, details={"rows": recovered, "codes": codes})
+    record_bulk_event(
+        event="recover_losses", actor=actor, model=LossRecord, details={"rows": recovered, "codes": codes}
+    )
     return recovered
 
 

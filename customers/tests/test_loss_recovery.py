@@ -11,7 +11,7 @@ from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from crm.audit import SYSTEM_USERNAME, system_actor
+from crm.audit import SYSTEM_USERNAME, acting_as, system_actor
 from customers import actions
 from customers.actions.losses import confirm_loss, postpone_loss
 from customers.models import Customer, LossRecord
@@ -121,6 +121,23 @@ def test_one_import_recovers_many_customers_and_leaves_one_summary_row_with_the_
         "import",
         "recover_losses",
     ]
+
+
+def test_the_recovery_row_names_the_actor_it_is_given(manager_ann, superuser_sam):
+    customer = make_customer(manager_ann)
+    warned(customer)
+    actions.record_order_dates(dates={customer.pk: NEW_ORDER}, actor=superuser_sam)
+    [event] = events("recover_losses")
+    assert (event.actor, event.additional_data["codes"]) == (superuser_sam, [customer.code])
+
+
+def test_without_an_actor_the_recovery_row_names_whoever_acts_around_it(manager_ann, superuser_sam):
+    customer = make_customer(manager_ann)
+    warned(customer)
+    with acting_as(superuser_sam):
+        actions.record_order_dates(dates={customer.pk: NEW_ORDER})
+    [event] = events("recover_losses")
+    assert event.actor == superuser_sam
 
 
 def test_a_customer_who_never_ordered_is_recovered_by_any_order(tmp_path, manager_ann):
