@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(tmp_path, *args):
-    env = {**os.environ, "DEBUG": "true", "SQLITE_PATH": str(tmp_path / "crm.sqlite3")}
+    env = {**os.environ, "DEBUG": "true", "LANGUAGE_CODE": "zh-hans", "SQLITE_PATH": str(tmp_path / "crm.sqlite3")}
     env.pop("DATABASE_URL", None)  # the options are refused before any database is used
     return subprocess.run(  # noqa: S603 - our own manage.py with a fixed argument list
         [sys.executable, "manage.py", "detect_losses", *args],
@@ -27,7 +27,7 @@ def manage(tmp_path, *args):
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        # in the project's language (LANGUAGE_CODE, zh-hans): nothing activates another one here
+        # in the project's language (LANGUAGE_CODE): nothing activates another one here
         (("--date", "2026-02-30"), "argument --date: --date 必须是形如 2026-08-31 的日期，而不是 '2026-02-30'"),
         (("--months", "0"), "argument --months: --months 至少为 1，而不是 '0'"),
         (("--months", "six"), "argument --months: --months 至少为 1，而不是 'six'"),
