@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from crm.demo import DEMO_USERS
 from customers import actions
-from customers.models import Customer
+from customers.models import Customer, LossRecord
 from sales.models import Order
 from services.models import ServiceRequest
 from tests.browser.conftest import login, screenshot, submit
@@ -85,6 +85,7 @@ def superuser_screens(world):
         Screen("dashboard", reverse("dashboard")),
         Screen("customer-list", reverse("customers:list")),
         Screen("customer-detail", reverse("customers:detail", args=[code])),
+        *loss_panel_screens(),
         Screen("customer-create", reverse("customers:create")),
         Screen("customer-edit", reverse("customers:edit", args=[code])),
         Screen("contact-create", reverse("customers:contact_create", args=[code])),
@@ -103,6 +104,14 @@ def superuser_screens(world):
         Screen("password-change", reverse("password_change")),
         Screen("404", "/customers/KH000000000000/", status=404),
     ]
+
+
+def loss_panel_screens():
+    """The customer page with its loss panel: a customer whose open record the demo postponed with
+    a measure (the panel's record, measures and both forms)."""
+    record = LossRecord.objects.filter(status="postponed").order_by("pk").first()
+    assert record is not None, "the demo postpones a loss warning"
+    return [Screen("customer-detail-loss", reverse("customers:detail", args=[record.customer.code]))]
 
 
 def service_screens():
