@@ -11,6 +11,7 @@ change nothing.
 import pytest
 from auditlog.models import LogEntry
 
+from crm.audit import system_actor
 from crm.testing.matrix import (
     SIGNED_IN,
     Row,
@@ -24,8 +25,9 @@ from crm.testing.matrix import (
     table,
 )
 from crm.testing.world import copy_world, make_personas, shared_world
+from customers.actions.losses import confirm_loss, detect_losses
 from customers.forms import TransferForm
-from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission
+from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission, LossMeasure, LossRecord
 from customers.tests.factories import OWNER, customer_world, grants, region
 
 # What each persona holds on each customer of the world, besides anonymous.
@@ -211,6 +213,60 @@ def _child_of_another_customer_rows():
 
 MANAGERS_AND_SAM = {"manager_ann", "manager_bob", "superuser_sam"}
 
+
+class LossOf:
+    """URL kwargs naming the loss record of world customer ``key`` (see loss_world)."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def __call__(self, world):
+        return {"pk": world["losses"][self.key].pk}
+
+    def __repr__(self):
+        return f"loss of {self.key}"
+
+
+# B's record is confirmed: final, so a step posted on it changes nothing, whoever posts it.
+FINAL_LOSSES = {"B"}
+MEASURE = "矩阵暂缓措施"
+REASON = "矩阵流失原因"
+LOSS_TARGETS = {
+    **{f"loss of {key}": {"kwargs": LossOf(key), "data": {"measure": MEASURE, "reason": REASON}} for key in "ABCDE"},
+    "loss of A, nothing typed": {"kwargs": LossOf("A"), "data": {"measure": "", "reason": ""}},
+}
+# The loss pages: anyone who sees the customer sees its records; postponing and confirming an open
+# one belong to its account manager and to supervisors (and superusers), not to a colleague it
+# is shared with (C: view, D: edit) nor to administrators and viewers, who read them (403).
+# B's record is confirmed: those whose step it was get a message (302), nothing changes.
+LOSS_MATRIX = table(
+    """
+                                                           anonymous admin sue ann bob vic sam
+    GET   customers:losses                                    302    200  200 200 200 200 200
+    GET   customers:loss_detail     loss of A                 302    200  200 200 404 200 200
+    GET   customers:loss_detail     loss of B                 302    200  200 404 200 200 200
+    GET   customers:loss_detail     loss of C                 302    200  200 200 200 200 200
+    GET   customers:loss_detail     loss of D                 302    200  200 200 200 200 200
+    GET   customers:loss_detail     loss of E                 302    404  404 404 404 404 404
+    POST  customers:loss_postpone   loss of A                 302    403  302 302 404 403 302
+    POST  customers:loss_postpone   loss of B                 302    403  302 404 302 403 302
+    POST  customers:loss_postpone   loss of C                 302    403  302 403 302 403 302
+    POST  customers:loss_postpone   loss of D                 302    403  302 403 302 403 302
+    POST  customers:loss_postpone   loss of E                 302    404  404 404 404 404 404
+    POST  customers:loss_confirm    loss of A                 302    403  302 302 404 403 302
+    POST  customers:loss_confirm    loss of B                 302    403  302 404 302 403 302
+    POST  customers:loss_confirm    loss of C                 302    403  302 403 302 403 302
+    POST  customers:loss_confirm    loss of D                 302    403  302 403 302 403 302
+    POST  customers:loss_confirm    loss of E                 302    404  404 404 404 404 404
+    # An empty measure or reason: the record's page again with the error, nothing changed.
+    POST  customers:loss_postpone   loss of A, nothing typed  302    403  200 200 404 403 200
+    POST  customers:loss_confirm    loss of A, nothing typed  302    403  200 200 404 403 200
+    GET   customers:loss_postpone   loss of A                 302    405  405 405 405 405 405
+    GET   customers:loss_confirm    loss of A                 302    405  405 405 405 405 405
+    """,
+    targets=LOSS_TARGETS,
+)
+
 MATRIX = [
     *table(
         """
@@ -263,13 +319,27 @@ MATRIX = [
             "customers:unshare", "POST", expect(key, "share", 302), kwargs=On(key, user="manager_ann")
         )
     ],
+    *LOSS_MATRIX,
 ]
+
+
+def loss_world(world):
+    """Loss records on the customers of ``world``: A, C and D warned (open), B warned and then
+    confirmed by bob, and a warning on E (in the recycle bin) raised before it went there."""
+    Customer.all_objects.filter(pk__in=[world[key].pk for key in CUSTOMERS]).update(last_order_date="2024-03-01")
+    detect_losses(actor=system_actor())
+    losses = {key: LossRecord.objects.get(customer=world[key]) for key in CUSTOMERS}
+    losses["B"] = confirm_loss(actor=world["manager_bob"], record=losses["B"], reason="客户转向竞争对手")
+    losses["E"] = LossRecord.objects.create(
+        customer=world["E"], account_manager=world["manager_ann"], last_order_date="2024-03-01"
+    )
+    return {**world, "losses": losses}
 
 
 @pytest.fixture(scope="module")
 def built_world(django_db_setup, django_db_blocker):
     # Built once for the module; each row's writes are rolled back (crm.testing.world).
-    yield from shared_world(lambda: customer_world(make_personas()), django_db_blocker)
+    yield from shared_world(lambda: loss_world(customer_world(make_personas())), django_db_blocker)
 
 
 @pytest.fixture
@@ -284,6 +354,8 @@ def customers_state():
         contacts=Contact,
         activities=Activity,
         grants=CustomerUserObjectPermission,
+        losses=LossRecord,
+        measures=LossMeasure,
         audit=LogEntry.objects.exclude(additional_data__event="login"),
     )
 
@@ -360,6 +432,26 @@ def _activity_deleted(world, row):
     assert not Activity.objects.filter(pk=world["activities"][row.kwargs.key].pk).exists()
 
 
+def _loss(world, row):
+    return LossRecord.objects.select_related("customer").get(pk=world["losses"][row.kwargs.key].pk)
+
+
+def _postponed(world, row):
+    record = _loss(world, row)
+    assert record.status == LossRecord.Status.POSTPONED
+    assert list(record.measures.values_list("text", "created_by")) == [(MEASURE, world[row.persona].pk)]
+
+
+def _confirmed(world, row):
+    record = _loss(world, row)
+    assert (record.status, record.reason, record.confirmed_by) == (
+        LossRecord.Status.CONFIRMED,
+        REASON,
+        world[row.persona],
+    )
+    assert record.customer.status == Customer.Status.LOST
+
+
 EFFECTS = {
     "customers:create": _created,
     "customers:edit": _edited,
@@ -375,13 +467,16 @@ EFFECTS = {
     "customers:activity_create": _activity_created,
     "customers:activity_edit": _activity_edited,
     "customers:activity_delete": _activity_deleted,
+    "customers:loss_postpone": _postponed,
+    "customers:loss_confirm": _confirmed,
 }
 
 
 def does_its_work(row):
     """A request that must have had its effect: a POST that succeeds, or an export file handed out."""
     exported = row.url_name == "customers:export" and row.data is not None and row.expected == 200
-    return succeeded(row) or exported
+    final = isinstance(row.kwargs, LossOf) and row.kwargs.key in FINAL_LOSSES
+    return (succeeded(row) and not final) or exported
 
 
 def test_every_customers_url_has_a_matrix_row():
