@@ -12,7 +12,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from crm.audit import SYSTEM_USERNAME, acting_as, system_actor
+from crm.testing.concurrency import at_once, needs_postgresql
 from customers import actions
+from customers.actions import ActionError
 from customers.actions.losses import confirm_loss, postpone_loss
 from customers.models import Customer, LossRecord
 from customers.tests.factories import make_customer
@@ -263,3 +265,36 @@ def test_an_import_that_recovers_many_customers_runs_a_bounded_number_of_stateme
     with django_assert_max_num_queries(16):
         import_sales(path)
     assert LossRecord.objects.filter(status=LossRecord.Status.RECOVERED).count() == count
+
+
+# --- a recovery and a step taken at the same moment (PostgreSQL) ----------------------------------
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("step", ["confirm", "postpone"])
+def test_an_import_and_a_step_at_once_end_consistently(tmp_path, manager_ann, step):
+    customer = make_customer(manager_ann)
+    page = warned(customer)  # the manager opened the record while it was a warning
+    path = orders_file(tmp_path, ("SO-1", customer, NEW_ORDER))
+    system_actor()
+    if step == "confirm":
+        act = lambda: confirm_loss(actor=manager_ann, record=page, reason="客户已转向竞争对手")  # noqa: E731
+    else:
+        act = lambda: postpone_loss(actor=manager_ann, record=page, measure="上门拜访")  # noqa: E731
+    (_printed, import_error), (_result, step_error) = at_once(lambda: import_sales(path), act)
+    assert import_error is None  # the import never fails for a loss record's sake
+    after = stored(page)
+    assert Customer.all_objects.get(pk=customer.pk).last_order_date == NEW_ORDER
+    if step_error is None and step == "confirm":  # the confirmation came first: final, not recovered
+        assert (after.status, after.recovered_on) == (LossRecord.Status.CONFIRMED, None)
+        assert events("recover_losses") == []
+    else:  # recovered by the order (a postponement before it keeps its measure)
+        assert (after.status, after.recovered_on) == (LossRecord.Status.RECOVERED, NEW_ORDER)
+        [event] = events("recover_losses")
+        assert event.additional_data["codes"] == [customer.code]
+        if step_error is not None:  # the import came first: the step was refused
+            assert isinstance(step_error, ActionError) and "Recovered" in str(step_error)
+            assert list(after.measures.all()) == []
+        else:
+            assert list(after.measures.values_list("text", flat=True)) == ["上门拜访"]
