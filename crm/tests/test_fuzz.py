@@ -41,9 +41,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from crm.apps import project_app_configs
+from crm.audit import system_actor
 from crm.testing.matrix import EXCLUDED_NAMESPACES, PERSONAS, all_url_names
 from crm.testing.world import make_personas, shared_world
 from customers import actions
+from customers.actions.losses import detect_losses
+from customers.models import Customer, LossRecord
 from customers.tests.factories import make_activity, make_contact, make_customer, share
 from opportunities.tests.factories import add_plan_item, developing
 from sales.tests.factories import line, load, order, product
@@ -178,7 +181,17 @@ def build_world():
         "order_no": "SO-FUZZ-0001",
         **_opportunity_world(personas),
         **_service_world(personas, customer),
+        "loss": _open_loss(ann),
     }
+
+
+def _open_loss(manager):
+    """An open loss record (the loss pages' pk) of a customer of ``manager``'s who stopped ordering,
+    raised by the real detection."""
+    lossy = make_customer(manager, name="博远科技有限公司")
+    Customer.all_objects.filter(pk=lossy.pk).update(last_order_date="2024-03-01")
+    detect_losses(actor=system_actor())
+    return LossRecord.objects.get(customer=lossy)
 
 
 def _opportunity_world(personas):

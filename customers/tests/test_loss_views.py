@@ -577,7 +577,17 @@ def test_a_too_long_reason_speaks_chinese(client, losses, manager_ann):
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/steal", "//evil.example/", "http://testserver.evil.example/", "javascript:alert(1)"],
+    [
+        "https://evil.example/steal",
+        "//evil.example/",
+        "/\\evil.example/",
+        "http://testserver.evil.example/",
+        "javascript:alert(1)",
+        "customers:list",
+        "x" * 10_000,
+        "/customers/\t/",
+        "/customers/\n/",
+    ],
 )
 def test_a_next_to_another_host_is_ignored(client, losses, manager_ann, target):
     record = losses["anc"]

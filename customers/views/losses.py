@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -120,13 +121,22 @@ def _as_open(record):
 
 
 def _back(request, record):
-    """Where a step returns: a ``next`` on this site (the customer page's panel), else the record."""
+    """Where a step returns: ``next``, if it is a path on this site (the customer page's panel),
+    else the record's page."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(record)
+    local = (
+        target.startswith("/")
+        and len(target) <= NEXT_LIMIT
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    )
+    return HttpResponseRedirect(target) if local else redirect(record)
+
+
+# A longer ``next`` is no page of ours.
+NEXT_LIMIT = 2000
 
 
 @login_required
