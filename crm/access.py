@@ -182,14 +182,13 @@ def scope_parts(user, model, action="view"):
     Someone who reaches rows by owning them and through grants (an account manager: thousands of
     their own customers, a few shared with them) gets one part per owner field (their own rows,
     in the order of the index the owner field leads) and one part for the rows granted to them
-    beyond those, read here as a list of ids (granted EXCEPT owned, from indexes alone).
-    Everyone else gets ``[visible(...)]``.
+    beyond those, read here as a list of ids (granted EXCEPT owned, from indexes alone); rows
+    reached through another model (a loss record of one of their customers) come in one part per
+    piece of that model's scope. Everyone else gets ``[visible(...)]``.
     """
     everything = visible(user, model, action)
     scope = _scope(model)
     if not getattr(user, "is_active", False) or sees_all(user, model, action) or scope is None:
-        return [everything]
-    if scope.through and not scope.owner_fields:
         return [everything]
     base = model._default_manager.filter(**_parents_alive(model))
     parts = []

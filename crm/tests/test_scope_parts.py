@@ -11,7 +11,7 @@ import pytest
 from crm import access
 from crm.testing.matrix import PERSONAS
 from customers import actions
-from customers.models import Activity, Contact, Customer
+from customers.models import Activity, Contact, Customer, LossMeasure, LossRecord
 from customers.tests.factories import make_activity, make_contact, make_customer, share
 from opportunities.models import Opportunity, PlanItem
 from sales.models import Order, OrderLine
@@ -20,7 +20,19 @@ from services import actions as service_actions
 from services.models import ServiceEvent, ServiceRequest
 from services.tests.factories import make_request
 
-SCOPED_MODELS = (Customer, Contact, Activity, Order, OrderLine, Opportunity, PlanItem, ServiceRequest, ServiceEvent)
+SCOPED_MODELS = (
+    Customer,
+    Contact,
+    Activity,
+    LossRecord,
+    LossMeasure,
+    Order,
+    OrderLine,
+    Opportunity,
+    PlanItem,
+    ServiceRequest,
+    ServiceEvent,
+)
 ACTIONS = ("view", "change", "delete", "share", "restore")
 
 
@@ -40,6 +52,8 @@ def world(personas):
     for customer in (own, theirs, shared_view, shared_edit, entered, deleted):
         make_contact(customer)
         make_activity(customer)
+        record = LossRecord.objects.create(customer=customer, account_manager=customer.account_manager)
+        LossMeasure.objects.create(record=record, text="回访", created_by=sue)
     load(
         products=[product("P-1")],
         orders=[order(f"SO-{number}", customer) for number, customer in enumerate((own, theirs, shared_view, deleted))],
@@ -86,6 +100,9 @@ def test_scope_parts_add_up_to_visible_for_every_persona_model_and_action(world)
     ann = world["manager_ann"]
     assert len(access.scope_parts(ann, Customer)) == 2  # own, shared
     assert len(access.scope_parts(world["supervisor_sue"], Customer)) == 1
+    # the records of her own customers, of the customers shared with her
+    assert len(access.scope_parts(ann, LossRecord)) == 2
+    assert access.visible(ann, LossRecord).count() == 3
     # created, assigned, of own customers, of shared customers
     assert len(access.scope_parts(ann, ServiceRequest)) == 4
     assert access.visible(ann, ServiceRequest).count() == 5
