@@ -5,9 +5,14 @@ number of statements, and two runs at once."""
 
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -344,7 +349,8 @@ def test_the_command_speaks_chinese(manager_ann):
     assert printed == "已为自 2026-02-28 起（6 个月）没有订单的客户产生 1 条新预警。\n0 个客户已有预警，跳过。"
     dry = run("--date", "2026-08-31", "--dry-run", language="zh-hans")
     assert dry == (
-        "试运行，未写入任何数据：将为自 2026-02-28 起（6 个月）没有订单的客户产生 0 条新预警。\n1 个客户已有预警，跳过。"
+        "试运行，未写入任何数据：将为自 2026-02-28 起（6 个月）没有订单的客户产生 0 条新预警。\n"
+        "1 个客户已有预警，跳过。"
     )
 
 
@@ -420,6 +426,23 @@ def test_a_bad_date_is_refused_and_writes_nothing(manager_ann, value):
 def test_a_months_value_that_is_not_a_number_is_refused(manager_ann):
     assert "--months must be at least 1, not 'six'" in run_refused("--months", "six")
     assert LossRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize(("option", "value"), [("--date", "2026-02-30"), ("--months", "0")])
+def test_a_bad_option_on_the_command_line_is_a_one_line_usage_error_not_a_traceback(option, value):
+    manage = Path(settings.BASE_DIR) / "manage.py"
+    done = subprocess.run(  # noqa: S603 - our own manage.py with a fixed argument list
+        [sys.executable, str(manage), "detect_losses", option, value],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LANGUAGE_CODE": "en"},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"error: argument {option}: {option} must be" in done.stderr
+    assert done.stdout == ""
 
 
 # --- the number of statements -------------------------------------------------------------------
