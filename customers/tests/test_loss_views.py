@@ -82,7 +82,7 @@ def losses(manager_ann, manager_bob, supervisor_sue):
     chs = make_customer(manager_bob, name="昌盛物流有限公司")
     make_customer(manager_bob, name="鼎新建材有限公司")
     share(chs, manager_ann, "view", actor=supervisor_sue)
-    Customer.all_objects.filter(pk=enz.pk).update(last_order_date=dt.date(2023, 6, 30))
+    # 恩泽 is warned by a later detection than the others (the newest warning).
     records = dict(zip(["anc", "boy", "chs"], warn(anc, boy, chs), strict=True))
     records["enz"] = warn(enz, last_order_date=dt.date(2023, 6, 30))[0]
     postpone_loss(actor=manager_ann, record=records["enz"], measure="上门拜访，给予九折优惠")
