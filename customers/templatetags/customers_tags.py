@@ -62,13 +62,11 @@ def loss_panel(context, customer):
     postpone and confirm forms for those who may act on it (customers.rules.may_act_on_loss), and
     the latest past records (confirmed with reason, recovered with the order's date), as far as
     the user may see them (selectors.losses_of_customer). Nothing for a customer without records.
-    One query, and one more for the open record's measures if there is one, however many rows."""
+    One query, however many rows (selectors.loss_panel_records)."""
     user = context["request"].user
     # At most one record is open, and it is the newest (none is raised while one is open); one
-    # more past record than shown tells whether there are more. Past records' measures aren't
-    # shown: only the open one's are read.
-    records = selectors.losses_of_customer(user=user, customer=customer).prefetch_related(None)
-    records = list(records[: PANEL_PAST_LIMIT + 2])
+    # more past record than shown tells whether there are more.
+    records = selectors.loss_panel_records(user=user, customer=customer, limit=PANEL_PAST_LIMIT + 2)
     for record in records:
         record.customer = customer  # the rule reads the customer's manager: this customer, loaded
     open_record = next((record for record in records if record.is_open), None)
@@ -77,7 +75,7 @@ def loss_panel(context, customer):
         "shown": bool(records),
         "customer": customer,
         "open_record": open_record,
-        "measures": list(selectors.measures_of(record=open_record)) if open_record else [],
+        "measures": open_record.measure_list if open_record else [],
         "may_act": open_record is not None and may_act_on_loss(user, open_record),
         "past_records": past[:PANEL_PAST_LIMIT],
         "more_past": len(past) > PANEL_PAST_LIMIT,

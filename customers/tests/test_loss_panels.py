@@ -249,8 +249,8 @@ def render_panel(user, customer):
 
 
 @pytest.mark.parametrize("persona", ["manager_ann", "supervisor_sue", "viewer_vic"])
-def test_the_panel_costs_two_queries_with_3_and_30_records_and_measures(request, persona, manager_ann):
-    # The records, then the open one's measures (past records' measures aren't read).
+def test_the_panel_costs_one_query_with_3_and_30_records_and_measures(request, persona, manager_ann):
+    # The records with their measures, joined (selectors.loss_panel_records).
     user = request.getfixturevalue(persona)
     customer = make_customer(manager_ann, name="多次流失客户有限公司")
     user.get_all_permissions()  # as every page has read them before the panel
@@ -275,7 +275,7 @@ def test_the_panel_costs_two_queries_with_3_and_30_records_and_measures(request,
         made = count
         with CaptureQueriesContext(connection) as captured:
             html = render_panel(user, customer)
-        assert len(captured) == 2, [q["sql"] for q in captured.captured_queries]
+        assert len(captured) == 1, [q["sql"] for q in captured.captured_queries]
         assert html.count('data-testid="loss-measure"') == count
         assert html.count('data-testid="past-loss-record"') == min(count, 5)
         assert ('data-testid="more-loss-records"' in html) is (count > 5)
