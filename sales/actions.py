@@ -217,7 +217,10 @@ def import_sales_file(*, path, actor=None, dry_run=False, progress=None):
                     if progress is not None:
                         progress(sheet.source, counts.rows)
             if not result.errors:
-                result.customers_updated = record_order_dates(dates=context["order_dates"])
+                if context["order_dates"]:
+                    # read once: the recovery's audit row (loss records) and the import's name it
+                    actor = actor or system_actor()
+                result.customers_updated = record_order_dates(dates=context["order_dates"], actor=actor)
             if not result.written:
                 raise _Rollback
             if not result.changed:

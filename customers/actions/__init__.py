@@ -331,7 +331,7 @@ def record_order_dates(*, dates, actor=None):
     """
     from customers.actions.losses import recover_losses  # it imports this module
 
-    changed_count = 0
+    changed_ids = []
     ids = sorted(dates)
     for start in range(0, len(ids), 2000):
         batch = Customer.all_objects.filter(pk__in=ids[start : start + 2000]).only("id", "last_order_date")
@@ -342,7 +342,7 @@ def record_order_dates(*, dates, actor=None):
                 customer.last_order_date = newest
                 changed.append(customer)
         Customer.all_objects.bulk_update(changed, ["last_order_date"])
-        changed_count += len(changed)
-        if changed:
-            recover_losses(customer_ids=[customer.pk for customer in changed], actor=actor)
-    return changed_count
+        changed_ids.extend(customer.pk for customer in changed)
+    if changed_ids:
+        recover_losses(customer_ids=changed_ids, actor=actor)
+    return len(changed_ids)

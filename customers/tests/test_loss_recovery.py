@@ -298,3 +298,31 @@ def test_an_import_and_a_step_at_once_end_consistently(tmp_path, manager_ann, st
             assert list(after.measures.all()) == []
         else:
             assert list(after.measures.values_list("text", flat=True)) == ["上门拜访"]
+
+
+def test_an_import_outside_the_command_names_the_system_user_on_the_recovery_row(tmp_path, manager_ann):
+    # sales/demo.py and any future upload page call the import function itself, with no actor
+    # around it: the recovery row names the same user as the import's own row.
+    from sales.actions import import_sales_file
+
+    customer = make_customer(manager_ann)
+    warned(customer)
+    import_sales_file(path=orders_file(tmp_path, ("SO-1", customer, NEW_ORDER)))
+    [event] = events("recover_losses")
+    assert event.actor == system_actor()
+    assert event.additional_data["codes"] == [customer.code]
+
+
+def test_recovery_in_batches_leaves_one_summary_row_for_the_whole_import(manager_ann, monkeypatch):
+    from customers.actions import losses
+
+    monkeypatch.setattr(losses, "RECOVER_BATCH", 2)  # five customers: three UPDATEs
+    customers = [make_customer(manager_ann) for _ in range(5)]
+    records = [warned(customer) for customer in customers]
+    with acting_as(system_actor()):
+        moved = actions.record_order_dates(dates={customer.pk: NEW_ORDER for customer in customers})
+    assert moved == 5
+    assert [recovery(record) for record in records] == [(LossRecord.Status.RECOVERED, NEW_ORDER)] * 5
+    [event] = events("recover_losses")
+    assert event.additional_data["rows"] == 5
+    assert event.additional_data["codes"] == sorted(customer.code for customer in customers)
