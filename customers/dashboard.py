@@ -124,8 +124,10 @@ def losses(request):
     if not (user.is_superuser or user.has_module_perms("customers")):
         return None
     if access.sees_all(user, LossRecord):
-        open_records = selectors.loss_list(user=user).filter(status__in=LossRecord.OPEN)
-        return {"scope": "all", "counts": selectors.loss_counts(user=user, records=open_records)}
+        counts = selectors.loss_counts(parts=[selectors.loss_list(user=user)], statuses=LossRecord.OPEN)
+        cap = selectors.LOSS_COUNT_CAP
+        shown = {status: (min(count, cap), count > cap) for status, count in counts.items()}
+        return {"scope": "all", "counts": shown}
     # The total rides along each row as a window count, so the rows and the count are one query.
     rows = list(selectors.open_losses(user=user).annotate(total=Window(Count("pk")))[:LOSS_LIMIT])
     return {"scope": "own", "records": rows, "total": rows[0].total if rows else 0}

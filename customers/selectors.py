@@ -1,7 +1,8 @@
 """Reads of customers, scoped to the user through crm.access."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q
+from django.db import connection
+from django.db.models import F, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from crm import access
@@ -196,12 +197,37 @@ def loss_list(*, user):
     return access.visible(user, LossRecord).select_related("customer", "account_manager").order_by("-raised_at", "-id")
 
 
-def loss_counts(*, user, records=None):
-    """How many of ``records`` (default: every record ``user`` may see) are in each status, in one
-    query: {status value: count}, every status present (0 when none)."""
-    records = loss_list(user=user) if records is None else records
-    counted = dict(records.order_by().values_list("status").annotate(count=Count("pk")))
-    return {status: counted.get(status, 0) for status in LossRecord.Status.values}
+# The loss list counts each status this far at most and says "1,000+" beyond (issue 3: capped
+# counts, never an exact COUNT of a whole table on every page): a capped count reads at most
+# 1,001 index entries, where the supervisor's exact counts read all 559,134 records of the
+# benchmark (1.5 s of SQL).
+LOSS_COUNT_CAP = 1000
+
+
+def loss_counts(*, parts, statuses=None):
+    """How many records of the union of ``parts`` (disjoint querysets of loss records: the user's
+    crm.access.scope_parts, each filtered as the list is) are in each of ``statuses`` (default:
+    every status), each counted up to LOSS_COUNT_CAP + 1 at most: {status: n}.
+
+    One statement of capped counts, one per part and status, so an account manager's records are
+    counted through the customer index part by part, as their list reads them.
+    """
+    statuses = list(LossRecord.Status.values if statuses is None else statuses)
+    columns, params = [], []
+    for status in statuses:
+        for part in parts:
+            capped = part.filter(status=status).order_by().values("pk")[: LOSS_COUNT_CAP + 1]
+            sql, part_params = capped.query.sql_with_params()
+            columns.append(f"(SELECT COUNT(*) FROM ({sql}) capped)")  # noqa: S608 - SQL Django compiled, params apart
+            params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        row = cursor.fetchone()
+    per_part = len(parts)
+    return {
+        status: min(sum(row[index * per_part : (index + 1) * per_part]), LOSS_COUNT_CAP + 1)
+        for index, status in enumerate(statuses)
+    }
 
 
 def loss_record(*, user, pk):

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from crm.audit import system_actor
+from customers import selectors
 from customers.actions.losses import confirm_loss, detect_losses, postpone_loss, recover_losses
 from customers.models import Customer, LossMeasure, LossRecord
 from customers.tests.factories import make_customer, share
@@ -335,6 +336,13 @@ def test_those_who_see_every_record_see_counts_per_open_status(client, request, 
     assert f'href="{reverse("customers:losses")}?status=warning"' in card
     assert f'href="{reverse("customers:losses")}?status=postponed"' in card
     assert figure(card, "open") is None and 'data-testid="open-loss"' not in card
+
+
+def test_the_cards_counts_past_the_cap_say_so(client, supervisor_sue, losses, monkeypatch):
+    # The card counts like the list, to LOSS_COUNT_CAP + 1 at most (1,000 in production).
+    monkeypatch.setattr(selectors, "LOSS_COUNT_CAP", 0)
+    card = card_of(dashboard(client, supervisor_sue))
+    assert (figure(card, "warning"), figure(card, "postponed")) == ("0+", "0+")
 
 
 def test_the_cards_links_open_their_pages(client, manager_ann, supervisor_sue, losses):

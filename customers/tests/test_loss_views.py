@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from crm.audit import system_actor
-from customers import actions
+from customers import actions, selectors
 from customers.actions.losses import confirm_loss, detect_losses, postpone_loss
 from customers.models import Customer, LossMeasure, LossRecord
 from customers.tests.factories import make_customer, share
@@ -662,3 +662,24 @@ def test_the_customers_entry_is_marked_current_on_the_loss_list(client, manager_
     html = text_of(page(client, manager_ann))
     assert re.search(r'<a class="nav-link dropdown-toggle active" href="/customers/"', html)
     assert re.search(r'<a class="dropdown-item[^"]* active" href="/customers/losses/" aria-current="page"', html)
+
+
+def test_counts_past_the_cap_are_shown_as_the_cap_and_more(client, losses, supervisor_sue, monkeypatch):
+    # Each status is counted to LOSS_COUNT_CAP + 1 at most (1,000 in production): the
+    # supervisor's 2 warnings past a cap of 1 read "1+", and so does the total.
+    monkeypatch.setattr(selectors, "LOSS_COUNT_CAP", 1)
+    response = page(client, supervisor_sue)
+    badge = r'data-testid="loss-count-(\w+)"[^>]*>[^<]*<span class="badge[^"]*">([^<]+)</span>'
+    shown = dict(re.findall(badge, text_of(response)))
+    assert shown == {"all": "3+", "warning": "1+", "postponed": "1", "confirmed": "1", "recovered": "0"}
+
+
+def test_counts_up_to_the_cap_are_exact(client, losses, supervisor_sue, monkeypatch):
+    monkeypatch.setattr(selectors, "LOSS_COUNT_CAP", 2)
+    assert counts(page(client, supervisor_sue)) == {
+        "all": 4,
+        "warning": 2,
+        "postponed": 1,
+        "confirmed": 1,
+        "recovered": 0,
+    }

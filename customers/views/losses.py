@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from crm.mixins import ListPageMixin
+from crm.mixins import ListPageMixin, request_scope_parts
 from customers import rules, selectors
 from customers.actions import ActionError
 from customers.actions.losses import confirm_loss, postpone_loss
@@ -51,18 +51,23 @@ class LossListView(LoginRequiredMixin, ListPageMixin, FilterView):
         status with the other filters kept. The counts are those of the records the other filters
         leave (those in error left out, as from the list), in one query."""
         cleaned = getattr(filterset.form, "cleaned_data", None) or {}
-        records = self.get_queryset()
+        parts = request_scope_parts(self.request, LossRecord)
         for name, value in cleaned.items():
             if name != "status":
-                records = filterset.filters[name].filter(records, value)
-        counts = selectors.loss_counts(user=self.request.user, records=records)
+                parts = [filterset.filters[name].filter(part, value) for part in parts]
+        counts = selectors.loss_counts(parts=parts)
         current = cleaned.get("status") or ""
         others = self.request.GET.copy()
         for name in ("status", "page"):
             others.pop(name, None)
-        tabs = [(_("All"), sum(counts.values()), _query(others), current == "", "all")]
+        # "All" adds the capped counts up: more than the cap in one status makes it "n+" too.
+        everything = sum(min(count, selectors.LOSS_COUNT_CAP) for count in counts.values())
+        capped = any(count > selectors.LOSS_COUNT_CAP for count in counts.values())
+        tabs = [(_("All"), (everything, capped), _query(others), current == "", "all")]
         for value, label in LossRecord.Status.choices:
-            tabs.append((label, counts[value], _query(others, status=value), current == value, value))
+            count = counts[value]
+            shown = (min(count, selectors.LOSS_COUNT_CAP), count > selectors.LOSS_COUNT_CAP)
+            tabs.append((label, shown, _query(others, status=value), current == value, value))
         return tabs
 
 
