@@ -16,7 +16,8 @@ from django.utils import timezone
 from crm.audit import as_system, system_actor
 from crm.models import DictionaryEntry
 from customers import actions
-from customers.models import Activity, Contact, Customer
+from customers.actions import losses
+from customers.models import Activity, Contact, Customer, LossRecord
 from customers.tests.factories import grants, make_activity, make_contact, make_customer, region, share
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +42,7 @@ def world(manager_ann, manager_bob, supervisor_sue, superuser_sam, viewer_vic):
         "B": binned,
         "contact": make_contact(customer, name="王芳"),
         "activity": make_activity(customer, title="首次拜访"),
+        "record": LossRecord.objects.create(customer=customer, account_manager=manager_ann),
     }
 
 
@@ -95,7 +97,24 @@ def url(name, world=None, *args):
 
 ACTIVITY_FIELDS = {"occurred_at": "2024-06-01T09:00", "title": "回访"}
 
+
+def loss_url(name, world):
+    return reverse(f"customers:{name}", args=[world["record"].pk])
+
+
 CASES = [
+    Case(
+        "postpone_loss",
+        "ann",
+        lambda w, **a: losses.postpone_loss(record=w["record"], measure="上门拜访", **a),
+        lambda c, w: c.post(loss_url("loss_postpone", w), {"measure": "上门拜访"}, REMOTE_ADDR=ADDRESS),
+    ),
+    Case(
+        "confirm_loss",
+        "sue",
+        lambda w, **a: losses.confirm_loss(record=w["record"], reason="客户已转向竞争对手", **a),
+        lambda c, w: c.post(loss_url("loss_confirm", w), {"reason": "客户已转向竞争对手"}, REMOTE_ADDR=ADDRESS),
+    ),
     Case(
         "create_customer",
         "ann",
@@ -188,16 +207,19 @@ def last_pk():
     return LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
+# Actions that only commands run, each tested with its command (the system actor it names).
+RUN_BY_COMMANDS = {"detect_losses": "customers/tests/test_loss_detection.py"}
+
+
 def test_every_customers_action_has_a_case():
-    # An action is a public function of customers.actions taking ``actor``.
+    # An action is a function of customers.actions or its modules made one by audited_action.
     public = {
         name
-        for name, function in inspect.getmembers(actions, inspect.isfunction)
-        if function.__module__ == actions.__name__
-        and not name.startswith("_")
-        and "actor" in inspect.signature(function).parameters
+        for module in (actions, losses)
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__ and hasattr(function, "__wrapped__")
     }
-    assert public == {case.action for case in CASES}
+    assert public == {case.action for case in CASES} | set(RUN_BY_COMMANDS)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
