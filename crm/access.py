@@ -144,7 +144,7 @@ def _row_scope_q(user, model, action):
     return condition
 
 
-def _through_pieces(user, model, scope, action):
+def _through_pieces(user, model, scope, action, few_as_ids=False):
     """Subqueries of the pks of ``model``'s ``through`` target that ``user`` may take ``action`` on,
     whose union is visible(user, target, action): one per owner field of the target and one for
     its grants (the grants EXCEPT the owned, so the pieces are disjoint); a single visible() if
@@ -166,9 +166,25 @@ def _through_pieces(user, model, scope, action):
             pieces.append(base.filter(mine if owned is None else mine & ~owned).values("pk"))
             owned = mine if owned is None else owned | mine
     if target_scope.guarded:
-        granted = base.filter(pk__in=granted_pks(user, target, action))
-        pieces.append((granted if owned is None else granted.exclude(owned)).values("pk"))
+        if few_as_ids:
+            pieces.append(_granted_beyond_owned(user, target, action, base, owned))
+        else:
+            granted = base.filter(pk__in=granted_pks(user, target, action))
+            pieces.append((granted if owned is None else granted.exclude(owned)).values("pk"))
     return pieces or [base.none().values("pk")]
+
+
+def _granted_beyond_owned(user, model, action, base, owned):
+    """The pks of ``base`` granted to ``user`` and not owned by them: read here as a list of ids
+    (granted EXCEPT owned, both from indexes alone) if there are at most SHARED_IDS_LIMIT, else a
+    subquery. A list page's queries (keys, rows, counts) then each compare a few ids instead of
+    checking thousands of grants against their rows again."""
+    granted = granted_pks(user, model, action)
+    if owned is not None:
+        granted = granted.difference(base.filter(owned).order_by().values("pk"))
+    granted = base.filter(pk__in=granted).order_by().values_list("pk", flat=True)
+    ids = list(granted[: SHARED_IDS_LIMIT + 1])
+    return granted if len(ids) > SHARED_IDS_LIMIT else ids
 
 
 # Past this many, the shared part of scope_parts is a subquery instead of a list of ids.
@@ -199,13 +215,7 @@ def scope_parts(user, model, action="view"):
             parts.append(base.filter(mine) if owned is None else base.filter(mine).exclude(owned))
             owned = mine if owned is None else owned | mine
     if scope.guarded:
-        # Granted ids EXCEPT owned ids: both from indexes alone, and only the few left are read.
-        granted = granted_pks(user, model, action)
-        if owned is not None:
-            granted = granted.difference(base.filter(owned).order_by().values("pk"))
-        granted = base.filter(pk__in=granted).order_by().values_list("pk", flat=True)
-        ids = list(granted[: SHARED_IDS_LIMIT + 1])
-        parts.append(base.filter(pk__in=granted if len(ids) > SHARED_IDS_LIMIT else ids))
+        parts.append(base.filter(pk__in=_granted_beyond_owned(user, model, action, base, owned)))
     if scope.through:
         # Rows of the target rows the user reaches (a service request of one of their customers),
         # beyond their own: one part per piece of the target's scope, each read from the index
@@ -213,7 +223,7 @@ def scope_parts(user, model, action="view"):
         # A piece holds only targets that are alive (with their parents): the parts need no join
         # to check it again, row by row.
         rows = model._default_manager.all()
-        for piece in _through_pieces(user, model, scope, action):
+        for piece in _through_pieces(user, model, scope, action, few_as_ids=True):
             # Stated twice, as customers.search._search_first does: PostgreSQL multiplies the
             # two estimates, so it collects the few rows of the user's customers through the
             # foreign key's index and sorts them, instead of walking the whole table in list

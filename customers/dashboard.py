@@ -125,9 +125,7 @@ def losses(request):
         return None
     if access.sees_all(user, LossRecord):
         counts = selectors.loss_counts(parts=[selectors.loss_list(user=user)], statuses=LossRecord.OPEN)
-        cap = selectors.LOSS_COUNT_CAP
-        shown = {status: (min(count, cap), count > cap) for status, count in counts.items()}
-        return {"scope": "all", "counts": shown}
+        return {"scope": "all", "counts": counts}
     # The total rides along each row as a window count, so the rows and the count are one query.
     rows = list(selectors.open_losses(user=user).annotate(total=Window(Count("pk")))[:LOSS_LIMIT])
     return {"scope": "own", "records": rows, "total": rows[0].total if rows else 0}

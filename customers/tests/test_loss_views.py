@@ -683,3 +683,14 @@ def test_counts_up_to_the_cap_are_exact(client, losses, supervisor_sue, monkeypa
         "confirmed": 1,
         "recovered": 0,
     }
+
+
+def test_an_account_managers_counts_past_their_cap_say_so(client, losses, manager_ann, monkeypatch):
+    # An account manager's records are read once, up to LOSS_SCOPE_COUNT_CAP (10,000 in
+    # production): past it, every count is a floor.
+    assert counts(page(client, manager_ann))["all"] == 3
+    monkeypatch.setattr(selectors, "LOSS_SCOPE_COUNT_CAP", 1)
+    badge = r'data-testid="loss-count-(\w+)"[^>]*>[^<]*<span class="badge[^"]*">([^<]+)</span>'
+    shown = dict(re.findall(badge, text_of(page(client, manager_ann))))
+    assert set(shown) == {"all", "warning", "postponed", "confirmed", "recovered"}
+    assert all(value.endswith("+") for value in shown.values()), shown

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from crm import access
 from crm.mixins import ListPageMixin, request_scope_parts
 from customers import rules, selectors
 from customers.actions import ActionError
@@ -55,19 +56,17 @@ class LossListView(LoginRequiredMixin, ListPageMixin, FilterView):
         for name, value in cleaned.items():
             if name != "status":
                 parts = [filterset.filters[name].filter(part, value) for part in parts]
-        counts = selectors.loss_counts(parts=parts)
+        each_status = access.sees_all(self.request.user, LossRecord)
+        counts = selectors.loss_counts(parts=parts, each_status=each_status)
         current = cleaned.get("status") or ""
         others = self.request.GET.copy()
         for name in ("status", "page"):
             others.pop(name, None)
-        # "All" adds the capped counts up: more than the cap in one status makes it "n+" too.
-        everything = sum(min(count, selectors.LOSS_COUNT_CAP) for count in counts.values())
-        capped = any(count > selectors.LOSS_COUNT_CAP for count in counts.values())
-        tabs = [(_("All"), (everything, capped), _query(others), current == "", "all")]
+        # (count, more): "All" adds the counts up, and is "n+" when one of them is.
+        everything = (sum(count for count, _more in counts.values()), any(more for _count, more in counts.values()))
+        tabs = [(_("All"), everything, _query(others), current == "", "all")]
         for value, label in LossRecord.Status.choices:
-            count = counts[value]
-            shown = (min(count, selectors.LOSS_COUNT_CAP), count > selectors.LOSS_COUNT_CAP)
-            tabs.append((label, shown, _query(others, status=value), current == value, value))
+            tabs.append((label, counts[value], _query(others, status=value), current == value, value))
         return tabs
 
 
