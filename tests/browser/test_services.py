@@ -68,9 +68,11 @@ def status(page):
 def menu_count(page, queue):
     """The badge counting ``queue`` in the menu's Services dropdown (filled in by htmx once the
     page has loaded), after opening the dropdown as a user would to see it."""
-    submenu = page.locator("[data-testid=main-menu] [data-testid=submenu]")
+    # the Services dropdown (the Customers entry is a dropdown too)
+    services = page.locator("[data-testid=main-menu] .dropdown:has(> a.dropdown-toggle[href='/services/'])")
+    submenu = services.locator("> [data-testid=submenu]")
     expect(submenu).to_be_hidden()
-    page.locator("[data-testid=main-menu] .dropdown:has([data-testid=submenu]) > .dropdown-toggle").click()
+    services.locator("> .dropdown-toggle").click()
     expect(submenu).to_be_visible()
     return submenu.locator(f"[data-testid=menu-count-{queue}]")
 
