@@ -139,16 +139,21 @@ def _row_scope_q(user, model, action):
     if scope.guarded:
         condition |= Q(pk__in=granted_pks(user, model, action))
     if scope.through:
-        for piece in _through_pieces(user, model, scope, action):
+        for piece in _through_pieces(user, model, scope, action, disjoint=False):
             condition |= Q(**{f"{scope.through}__in": piece})
     return condition
 
 
-def _through_pieces(user, model, scope, action, few_as_ids=False):
+def _through_pieces(user, model, scope, action, few_as_ids=False, disjoint=True):
     """Subqueries of the pks of ``model``'s ``through`` target that ``user`` may take ``action`` on,
     whose union is visible(user, target, action): one per owner field of the target and one for
     its grants (the grants EXCEPT the owned, so the pieces are disjoint); a single visible() if
     the target's scope isn't made of those (it sees all, or goes through another model).
+
+    ``disjoint=False`` (visible(), which ORs the pieces and checks the targets are alive itself,
+    _parents_alive): the grants piece is the granted ids alone, read from the grants index,
+    instead of each grant checked against its target row (an account manager's 3,326 grants:
+    12 ms in every query of a list page).
 
     One small IN per piece lets PostgreSQL hash each; a single IN of "owned OR granted" it
     estimated at half the customer table and compared every row with, row by row (minutes for an
@@ -166,7 +171,9 @@ def _through_pieces(user, model, scope, action, few_as_ids=False):
             pieces.append(base.filter(mine if owned is None else mine & ~owned).values("pk"))
             owned = mine if owned is None else owned | mine
     if target_scope.guarded:
-        if few_as_ids:
+        if not disjoint:
+            pieces.append(granted_pks(user, target, action))
+        elif few_as_ids:
             pieces.append(_granted_beyond_owned(user, target, action, base, owned))
         else:
             granted = base.filter(pk__in=granted_pks(user, target, action))
