@@ -15,10 +15,14 @@ def _active(user):
     return getattr(user, "is_authenticated", False) and user.is_active
 
 
+def acts_on_losses_of(user, record):
+    """Whether the record's steps are ``user``'s, whatever its state: the customer's account
+    manager now, or a supervisor."""
+    return _active(user) and (
+        record.customer.account_manager_id == user.pk or access.sees_all(user, LossRecord, "change")
+    )
+
+
 def may_act_on_loss(user, record):
     """Postpone or confirm an open record: the customer's account manager now, or a supervisor."""
-    return (
-        _active(user)
-        and record.is_open
-        and (record.customer.account_manager_id == user.pk or access.sees_all(user, LossRecord, "change"))
-    )
+    return record.is_open and acts_on_losses_of(user, record)

@@ -6,8 +6,6 @@ customers they may see); who may take a step is customers.rules.may_act_on_loss,
 ask again under their lock.
 """
 
-import copy
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -108,20 +106,13 @@ def _authorised(request, record):
     message instead (their page was older than the record), and False is returned."""
     if rules.may_act_on_loss(request.user, record):
         return True
-    if record.is_open or not rules.may_act_on_loss(request.user, _as_open(record)):
+    if record.is_open or not rules.acts_on_losses_of(request.user, record):
         raise PermissionDenied
     messages.error(
         request,
         _("This loss record is %(status)s: it can no longer be changed.") % {"status": record.get_status_display()},
     )
     return False
-
-
-def _as_open(record):
-    """A copy of ``record`` as a warning: asks the rule whose steps the record's were."""
-    probe = copy.copy(record)
-    probe.status = LossRecord.Status.WARNING
-    return probe
 
 
 def _back(request, record):
