@@ -82,6 +82,8 @@ AUDITED_MODELS = {
     # A service request's steps are also rows of their own (ServiceEvent): the timeline.
     "services.ServiceRequest": {"exclude_fields": ["title_bigrams", "updated_at"]},
     "services.ServiceEvent": {},
+    # Drafts are edited field by field; submission freezes the figures (stored, not diffed).
+    "reports.ManagementReport": {"exclude_fields": ["updated_at", "figures"]},
     "sales.Product": {},
     "sales.Stock": {},
     "sales.Order": {},

@@ -75,6 +75,12 @@ _MANAGE_SERVICES = [
     "services.assign_servicerequest",
 ]
 
+# Reports: everyone with a role sees the analyses over the rows they may see; supervisors and
+# administrators export the aggregate ones (the analyses listing customers are exported by
+# superusers alone, like the customers: crm.access.SUPERUSER_ONLY_PERMISSIONS); supervisors write
+# and submit management reports, which administrators and viewers read once submitted.
+_READ_REPORTS = ["reports.view_analyses", "reports.view_managementreport"]
+
 ROLE_PERMISSIONS = {
     ADMINISTRATOR: [
         *_USER_ADMIN,
@@ -86,6 +92,8 @@ ROLE_PERMISSIONS = {
         "customers.restore_customer",
         *_READ_OPPORTUNITIES,
         *_READ_SERVICES,
+        *_READ_REPORTS,
+        "reports.export_analyses",
     ],
     SUPERVISOR: [
         "crm.view_dictionaryentry",
@@ -98,6 +106,11 @@ ROLE_PERMISSIONS = {
         # postpone (with a measure) or confirm the loss of any customer
         "customers.change_lossrecord",
         "customers.add_lossmeasure",
+        *_READ_REPORTS,
+        "reports.export_analyses",
+        "reports.add_managementreport",
+        "reports.change_managementreport",
+        "reports.delete_managementreport",
     ],
     # Account managers reach their own customers through object permissions (crm.access).
     # They create opportunities and plan items; model-level view or change would show them all.
@@ -108,6 +121,7 @@ ROLE_PERMISSIONS = {
         "opportunities.add_opportunity",
         "opportunities.add_planitem",
         "services.add_servicerequest",
+        "reports.view_analyses",
     ],
     VIEWER: [
         "crm.view_dictionaryentry",
@@ -115,6 +129,7 @@ ROLE_PERMISSIONS = {
         *_READ_CATALOGUE,
         *_READ_OPPORTUNITIES,
         *_READ_SERVICES,
+        *_READ_REPORTS,
     ],
 }
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("services/", include("services.urls")),
     path("sales/", include("sales.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
