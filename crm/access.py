@@ -63,6 +63,7 @@ ROW_SCOPES: dict[str, RowScope] = {
     "customers.lossmeasure": RowScope(through="record"),
     "sales.order": RowScope(through="customer"),
     "sales.orderline": RowScope(through="order"),
+    "sales.customermonthtotal": RowScope(through="customer"),
     # Opportunities they created or that are assigned to them: re-assigning one moves its access
     # with the assigned_to field itself, in the same save (no object grants to keep in step).
     "opportunities.opportunity": RowScope(owner_fields=("created_by", "assigned_to")),

@@ -45,6 +45,7 @@ _READ_CUSTOMERS = [
     "customers.view_lossmeasure",
     "sales.view_order",
     "sales.view_orderline",
+    "sales.view_customermonthtotal",
 ]
 # The sales system's catalogue: products and stock are not tied to a customer.
 _READ_CATALOGUE = ["sales.view_product", "sales.view_stock"]

@@ -1,17 +1,21 @@
-"""The only writes on the sales mirror: importing the sales system's files."""
+"""The only writes on the sales mirror: importing the sales system's files, and keeping the
+summary of what each customer ordered each month (CustomerMonthTotal) in step with them."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 
 from crm.audit import record_bulk_event, system_actor
 from customers.actions import record_order_dates
 from customers.models import Customer
 from sales.imports import RowError, open_sheets, parse_row
-from sales.models import Order, OrderLine, Product, Stock
+from sales.models import CustomerMonthTotal, Order, OrderLine, Product, Stock
 
 BATCH = 2000
 
@@ -54,7 +58,8 @@ def _chunks(iterable, size):
 def _upsert(model, items, existing, fields, counts):
     """Create the items whose key isn't in ``existing`` and update those whose fields differ.
 
-    ``items``: (key, {field: value}); ``existing``: {key: instance}.
+    ``items``: (key, {field: value}); ``existing``: {key: instance}. Returns the instances
+    created and those updated.
     """
     to_create, to_update = [], []
     for key, values in items:
@@ -72,6 +77,7 @@ def _upsert(model, items, existing, fields, counts):
         model.objects.bulk_update(to_update, fields, batch_size=BATCH)
     counts.created += len(to_create)
     counts.updated += len(to_update)
+    return to_create, to_update
 
 
 def _ids(model, key_field, keys):
@@ -131,7 +137,14 @@ def _write_orders(rows, counts, errors, context):
         if newest is None or values["order_date"] > newest:
             context["order_dates"][customer_id] = values["order_date"]
     existing = {o.order_no: o for o in Order.objects.filter(order_no__in=[key for key, _v in items])}
-    _upsert(Order, items, existing, ["customer_id", "order_date", "delivery_address", "status"], counts)
+    # An order moved to another customer leaves its month totals behind: both are recomputed.
+    previous = {key: order.customer_id for key, order in existing.items()}
+    fields = ["customer_id", "order_date", "delivery_address", "status"]
+    created, updated = _upsert(Order, items, existing, fields, counts)
+    touched = context["touched_customers"]
+    touched.update(order.customer_id for order in created)
+    for order in updated:
+        touched.update((order.customer_id, previous[order.order_no]))
 
 
 def _write_order_lines(rows, counts, errors, context):
@@ -162,7 +175,70 @@ def _write_order_lines(rows, counts, errors, context):
         )
     candidates = OrderLine.objects.filter(order_id__in={key[0] for key, _v in items})
     existing = {(line.order_id, line.line_no): line for line in candidates}
-    _upsert(OrderLine, items, existing, ["product_id", "quantity", "unit", "unit_price"], counts)
+    created, updated = _upsert(OrderLine, items, existing, ["product_id", "quantity", "unit", "unit_price"], counts)
+    context["touched_orders"].update(line.order_id for line in (*created, *updated))
+
+
+# How many customers' month totals one DELETE and one INSERT…SELECT recompute.
+TOTALS_CHUNK = 2000
+
+
+def _insert_month_totals(orders):
+    """INSERT…SELECT the month totals of ``orders`` (a queryset): one statement, the aggregate
+    computed by the database. An order without lines counts as an order of amount 0."""
+    money = DecimalField(max_digits=28, decimal_places=4)
+    rows = (
+        orders.order_by()
+        .annotate(total_month=TruncMonth("order_date"))
+        .values("customer_id", "total_month")
+        .annotate(
+            total_amount=Coalesce(
+                Sum(ExpressionWrapper(F("lines__quantity") * F("lines__unit_price"), output_field=money)),
+                Value(Decimal(0)),
+                output_field=money,
+            ),
+            total_orders=Count("pk", distinct=True),
+            total_lines=Count("lines"),
+        )
+        .values_list("customer_id", "total_month", "total_amount", "total_orders", "total_lines")
+    )
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    meta = CustomerMonthTotal._meta
+    names = ("customer", "month", "amount", "orders", "lines")
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    with connection.cursor() as cursor:  # the SELECT is Django's, its values passed apart
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) {sql}", params)  # noqa: S608
+
+
+def refresh_customer_totals(*, customer_ids=None):
+    """Recompute the month totals (CustomerMonthTotal) of the customers ``customer_ids`` from their
+    orders, or of every customer if None: their rows are deleted and inserted again from one
+    aggregate statement per TOTALS_CHUNK customers, in one transaction. The import calls it for
+    the customers a file touched; tests and data loads that write orders otherwise call it too.
+    Amounts are rounded to cents per customer and month.
+    """
+    with transaction.atomic():
+        if customer_ids is None:
+            CustomerMonthTotal.objects.all().delete()
+            _insert_month_totals(Order.objects.all())
+            return
+        ids = sorted(set(customer_ids))
+        for start in range(0, len(ids), TOTALS_CHUNK):
+            chunk = ids[start : start + TOTALS_CHUNK]
+            CustomerMonthTotal.objects.filter(customer_id__in=chunk).delete()
+            _insert_month_totals(Order.objects.filter(customer_id__in=chunk))
+
+
+def _touched_customers(context):
+    """The customers whose month totals a file changed: those of new and updated orders (and the
+    previous customer of an order that moved), and those of orders whose lines changed."""
+    customers = set(context["touched_customers"])
+    orders = sorted(context["touched_orders"])
+    for start in range(0, len(orders), TOTALS_CHUNK):
+        chunk = orders[start : start + TOTALS_CHUNK]
+        customers.update(Order.objects.filter(pk__in=chunk).order_by().values_list("customer_id", flat=True).distinct())
+    return customers
 
 
 WRITERS = {
@@ -179,6 +255,8 @@ def import_sales_file(*, path, actor=None, dry_run=False, progress=None):
     All of the file or nothing: it runs in one transaction, and if any row is bad (its row
     number and reason are in the result's ``errors``) or ``dry_run`` is set, the transaction is
     rolled back after every row has been checked. Importing the same file twice changes nothing.
+    The month totals (CustomerMonthTotal) of every customer the file touched are recomputed in the
+    same transaction, so they always agree with the orders.
     Customers' ``last_order_date`` moves forward through a customers action, and one summary
     audit row records the import with ``actor`` (by default the system user; the bulk writes
     themselves leave no audit rows). Raises ``sales.imports.ImportFileError`` for an unreadable file.
@@ -186,7 +264,7 @@ def import_sales_file(*, path, actor=None, dry_run=False, progress=None):
     path = Path(path)
     sheets = open_sheets(path)
     result = ImportResult(source=path.name, dry_run=dry_run)
-    context = {"order_dates": {}}
+    context = {"order_dates": {}, "touched_customers": set(), "touched_orders": set()}
     try:
         with transaction.atomic():
             for sheet in sheets:
@@ -223,6 +301,9 @@ def import_sales_file(*, path, actor=None, dry_run=False, progress=None):
                 result.customers_updated = record_order_dates(dates=context["order_dates"], actor=actor)
             if not result.written:
                 raise _Rollback
+            touched = _touched_customers(context)
+            if touched:
+                refresh_customer_totals(customer_ids=touched)
             if not result.changed:
                 return result  # a repeated import changes nothing, not even the audit log
             record_bulk_event(

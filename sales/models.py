@@ -95,3 +95,35 @@ class OrderLine(models.Model):
     @property
     def amount(self):
         return self.quantity * self.unit_price
+
+
+class CustomerMonthTotal(models.Model):
+    """What one customer ordered in one month: the sum of its order lines' amounts, its orders and
+    lines. A summary derived from the orders, kept by the import (sales.actions.refresh_customer_totals
+    recomputes the rows of every customer a file touched, inside its transaction), so the
+    contribution analysis sums a few rows per customer instead of every order line.
+    """
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # month_total_unique leads with it
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=2)
+    orders = models.PositiveIntegerField(_("orders"))
+    lines = models.PositiveIntegerField(_("order lines"))
+
+    class Meta:
+        verbose_name = _("customer month total")
+        verbose_name_plural = _("customer month totals")
+        ordering = ["customer", "month"]
+        # The unique constraint's index (customer, month) serves an account manager's customers,
+        # month_total_month_idx a period of every customer (those who see all).
+        constraints = [models.UniqueConstraint(fields=["customer", "month"], name="month_total_unique")]
+        indexes = [models.Index(fields=["month", "customer"], name="month_total_month_idx")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.month:%Y-%m}"

@@ -1,5 +1,7 @@
 """Reads of the sales mirror, scoped through crm.access (orders follow their customer)."""
 
+from decimal import Decimal
+
 from django.db.models import (
     Case,
     Count,
@@ -19,7 +21,9 @@ from django.shortcuts import get_object_or_404
 from pypinyin import lazy_pinyin
 
 from crm import access
-from sales.models import Order, OrderLine, Product, Stock
+from customers.models import Customer
+from customers.search import customer_search_q
+from sales.models import CustomerMonthTotal, Order, OrderLine, Product, Stock
 
 
 def _amount(prefix=""):
@@ -112,3 +116,53 @@ def customer_orders_summary(*, user, customer, limit=10):
     count = latest[0].order_count if latest else 0
     total = latest[0].grand_total if latest else 0
     return {"orders": latest, "total": total or 0, "count": count}
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def _month_totals(*, user, start, end, q):
+    """The month totals ``user`` may see (those of alive customers they see) of the months from
+    ``start``'s to ``end``'s (either None: unbounded), of customers matching the search ``q``."""
+    rows = access.visible(user, CustomerMonthTotal)
+    if start is not None:
+        rows = rows.filter(month__gte=start.replace(day=1))
+    if end is not None:
+        rows = rows.filter(month__lte=end.replace(day=1))
+    if q:
+        rows = rows.filter(customer__in=Customer.objects.filter(customer_search_q(q)).order_by().values("pk"))
+    return rows.order_by()
+
+
+def contribution(*, user, start=None, end=None, q=""):
+    """What each customer ``user`` may see ordered from ``start`` to ``end`` (dates; None: all
+    time), largest first (then by code): a values queryset of ``customer_id``, ``code``, ``name``,
+    ``manager_id`` (the customer's account manager now), ``amount`` (Decimal) and ``orders`` (int),
+    one row per customer with orders in the period. ``q``: the customer list's search (code,
+    name, pinyin or initials).
+
+    Read from the month totals kept by the import (CustomerMonthTotal), so the period is rounded
+    to whole months: ``start`` counts from the first day of its month, ``end`` to the last day of
+    its month (the analyses ask for whole months, quarters and years). One GROUP BY query.
+    """
+    return (
+        _month_totals(user=user, start=start, end=end, q=q)
+        .values("customer_id")
+        .annotate(
+            code=F("customer__code"),
+            name=F("customer__name"),
+            manager_id=F("customer__account_manager_id"),
+            amount=Sum("amount"),
+            orders=Sum("orders"),
+        )
+        .order_by("-amount", "code")
+    )
+
+
+def contribution_totals(*, user, start=None, end=None, q=""):
+    """{"total": Decimal, "customers": int} of ``contribution`` with the same arguments: the amount
+    ordered by all those customers, and how many they are. One query."""
+    totals = _month_totals(user=user, start=start, end=end, q=q).aggregate(
+        total=Sum("amount"), customers=Count("customer_id", distinct=True)
+    )
+    return {"total": totals["total"] or Decimal("0.00"), "customers": totals["customers"]}
