@@ -50,6 +50,18 @@ lost), 3 % recovered by a new order (their customers' last order date becomes th
 warnings are deleted and loaded again as the records they became (dated back: raised, measures,
 confirmed or recovered on working days), with their measures, like the other loads. Running it
 again moves on a share of the warnings left.
+
+Orders (``--orders N``, with ``--order-lines``, 6 per order by default; on top of a customer load,
+best after ``--losses``): every customer with a last order date gets its last order on that date
+(so the date, the loss records and the orders agree; about a third of the customers have none and
+get no order), the other orders go to the same customers, unevenly (a Pareto weight each: most
+have a few, some hundreds), on days between their entry and their last order. Lines (1–11 an
+order) are for ``--products`` products (2,000, made if there are none; popular ones ordered more),
+at the list price less up to 15 %. Loaded like the opportunities, into empty order tables
+(``--replace-orders`` empties them first); then the customers' last order dates are checked against
+the orders, and the month totals (sales_customermonthtotal) are filled by
+sales.actions.refresh_customer_totals, the import's own recompute, in one INSERT…SELECT
+(``--month-totals`` alone does only that).
 """
 
 import argparse
@@ -480,16 +492,33 @@ def main():
     parser.add_argument("--plan-items", type=int, help="plan items in all (default: 3 per opportunity)")
     parser.add_argument("--services", type=int, default=0, help="how many service requests to add")
     parser.add_argument("--losses", action="store_true", help="raise the loss warnings and move a share of them on")
+    parser.add_argument("--orders", type=int, default=0, help="how many orders to load (into empty order tables)")
+    parser.add_argument("--order-lines", type=int, help="order lines in all (default: 6 per order)")
+    parser.add_argument("--products", type=int, default=2000, help="products to make if there are none (default 2,000)")
+    parser.add_argument(
+        "--month-totals", action="store_true", help="fill the month totals from the orders there (done by --orders)"
+    )
+    parser.add_argument(
+        "--replace-orders", action="store_true", help="empty the order, order line and month total tables first"
+    )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument(
         "--keep-indexes", action="store_true", help="PostgreSQL: load with the indexes in place instead of rebuilding"
     )
     args = parser.parse_args()
-    if min(args.customers, args.opportunities, args.services, args.contacts_per_customer) < 0:
-        parser.error("--customers, --opportunities, --services and --contacts-per-customer must not be negative")
-    if not (args.customers or args.opportunities or args.services or args.losses):
-        parser.error("give --customers, --opportunities, --services or --losses (or several)")
+    if min(args.customers, args.opportunities, args.services, args.contacts_per_customer, args.orders) < 0:
+        parser.error(
+            "--customers, --opportunities, --services, --orders and --contacts-per-customer must not be negative"
+        )
+    if not (args.customers or args.opportunities or args.services or args.losses or args.orders or args.month_totals):
+        parser.error("give --customers, --opportunities, --services, --losses, --orders or --month-totals (or several)")
+    if args.order_lines is None:
+        args.order_lines = 6 * args.orders
+    if args.orders and not args.orders <= args.order_lines <= 100 * args.orders:
+        parser.error("--order-lines must be between one and a hundred per order")
+    if args.orders and args.products < 1:
+        parser.error("--products must be at least 1")
     if args.plan_items is None:
         args.plan_items = 3 * args.opportunities
     if args.plan_items < 0:
@@ -517,6 +546,10 @@ def main():
         _load_services(args, lap)
     if args.losses:
         _load_losses(args, lap)
+    if args.orders:
+        _load_orders(args, lap)
+    elif args.month_totals:
+        _fill_month_totals(lap)
 
 
 def _load_customers(args, lap):
@@ -1154,6 +1187,231 @@ def _load_losses(args, lap):
     by_status = dict(LossRecord.objects.order_by().values_list("status").annotate(n=Count("pk")))
     measured = LossMeasure.objects.count()
     print(f"done in {time.perf_counter() - started:.1f} s: loss records {by_status}, {measured} measures")
+
+
+ORDER_COLUMNS = ["id", "order_no", "order_date", "delivery_address", "status", "customer_id"]
+LINE_COLUMNS = ["id", "line_no", "quantity", "unit", "unit_price", "order_id", "product_id"]
+PRODUCT_NAMES = ["工业级路由器", "千兆交换机", "万兆交换机", "无线接入点", "防火墙", "超五类网线", "六类网线",
+                 "光纤跳线", "光模块", "机柜", "配线架", "不间断电源", "网络存储", "服务器", "监控摄像机",
+                 "硬盘录像机"]  # fmt: skip
+PRODUCT_UNITS = ["台", "箱", "个", "套", "卷", "根"]
+QUANTITIES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 20, 24, 50, 100]
+QUANTITY_WEIGHTS = cumulative([30, 18, 10, 8, 8, 4, 4, 6, 3, 3, 2, 2, 2])
+ORDER_CHUNK = 100_000  # orders per COPY (with their lines, about 600,000)
+
+
+def _line_counts(rng, orders, lines):
+    """Lines per order: 1 to about twice the mean each, ``lines`` in all."""
+    high = max(1, min(100, round(2 * lines / orders - 1)))
+    counts = [rng.randint(1, high) for _ in range(orders)]
+    excess = sum(counts) - lines
+    while excess:
+        n = rng.randrange(orders)
+        if excess > 0 and counts[n] > 1:
+            counts[n] -= 1
+            excess -= 1
+        elif excess < 0 and counts[n] < 100:
+            counts[n] += 1
+            excess += 1
+    return counts
+
+
+def _order_products(count):
+    """``count`` products (network equipment) through the ORM: a catalogue for the orders."""
+    from sales.models import Product
+
+    rng = random.Random(11)
+    Product.objects.bulk_create(
+        [
+            Product(
+                code=f"SP{n:06d}",
+                name=f"{rng.choice(PRODUCT_NAMES)}{n % 97 + 1:02d}",
+                model=f"M-{n:05d}",
+                batch=f"{2024 + n % 3}A",
+                unit=rng.choice(PRODUCT_UNITS),
+                price=f"{rng.lognormvariate(6.5, 1.3):.2f}",
+            )
+            for n in range(1, count + 1)
+        ],
+        batch_size=1000,
+    )
+
+
+def _load_orders(args, lap):
+    """Add ``--orders`` orders with ``--order-lines`` lines and fill the month totals (module docstring)."""
+    from django.conf import settings
+    from django.db import connection, transaction
+
+    from sales.models import Order, OrderLine, Product
+
+    started = time.perf_counter()
+    vendor = connection.vendor
+    assert sorted(f.column for f in Order._meta.concrete_fields) == sorted(ORDER_COLUMNS)
+    assert sorted(f.column for f in OrderLine._meta.concrete_fields) == sorted(LINE_COLUMNS)
+    tables = ["sales_orderline", "sales_order"]
+    if "sales_customermonthtotal" in connection.introspection.table_names():
+        tables.append("sales_customermonthtotal")
+    if args.replace_orders:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            else:
+                for table in tables:
+                    cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our table names
+        lap("order tables emptied")
+    if Order.objects.exists():
+        raise SystemExit(
+            "sales_order has rows: --orders loads into empty order tables (--replace-orders empties them)."
+        )
+    if not Product.objects.exists():
+        _order_products(args.products)
+        lap(f"{args.products} products made")
+    products = list(Product.objects.order_by("id").values_list("id", "unit", "price"))
+    product_weights = zipf(len(products), 0.8)
+
+    rng = random.Random(args.seed + 4)
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    today = dt.datetime.now(tz).date()
+    oldest = today - dt.timedelta(days=DAYS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, created_at, last_order_date, address FROM customers_customer "
+            "WHERE last_order_date IS NOT NULL ORDER BY id"
+        )
+        customers = cursor.fetchall()
+    if not customers:
+        raise SystemExit("No customer has a last order date: load customers first (--customers).")
+
+    def local_day(value):
+        # PostgreSQL gives aware date-times, SQLite naive UTC ones (or text).
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.fromisoformat(str(value))
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(tz).date()
+
+    def day(value):
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+    if args.orders < len(customers):
+        print(f"  {args.orders} orders for {len(customers)} customers with a last order date: a sample gets one each")
+        customers = sorted(rng.sample(customers, args.orders))
+    lap(f"{len(customers)} customers with a last order date read")
+
+    # Each customer's last order on its last order date; the rest by a Pareto weight, on days
+    # between its entry (at most three years ago) and that date.
+    windows = []
+    for pk, created, last, address in customers:
+        last = day(last)
+        first = min(last, max(oldest, local_day(created)))
+        windows.append((pk, first, (last - first).days, address))
+    orders = [(first + dt.timedelta(days=span), pk, address) for pk, first, span, address in windows]
+    weights = cumulative(min(rng.paretovariate(1.2), 400.0) for _ in windows)
+    for pk, first, span, address in rng.choices(windows, cum_weights=weights, k=args.orders - len(orders)):
+        orders.append((first + dt.timedelta(days=rng.randint(0, span)), pk, address))
+    orders.sort(key=lambda order: (order[0], order[1]))
+    line_counts = _line_counts(rng, len(orders), args.order_lines)
+    per_customer = {}
+    for _day, pk, _address in orders:
+        per_customer[pk] = per_customer.get(pk, 0) + 1
+    busiest = sorted(per_customer.values(), reverse=True)
+    lap(
+        f"{len(orders)} orders planned for {len(per_customer)} customers (most {busiest[0]}, median "
+        f"{busiest[len(busiest) // 2]}), {args.order_lines} lines"
+    )
+
+    streets = ["中关村大街", "世纪大道", "天河路", "深南大道", "文三路", "人民南路", "解放碑步行街", "经济开发区创业路"]
+    paid_before = today - dt.timedelta(days=60)
+    count = len(orders)
+    with transaction.atomic(), connection.cursor() as cursor:
+        rebuild = []
+        if vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            if not args.keep_indexes and count >= 50_000:
+                rebuild = _drop_secondary(cursor, ("sales_order", "sales_orderline"))
+        line_id = sequence = 0
+        previous_day = None
+        for start in range(0, count, ORDER_CHUNK):
+            order_rows, line_rows = [], []
+            for n in range(start, min(start + ORDER_CHUNK, count)):
+                order_day, customer, address = orders[n]
+                sequence = sequence + 1 if order_day == previous_day else 1
+                previous_day = order_day
+                pk = n + 1
+                if rng.random() < 0.2 or not address:
+                    address = f"{rng.choice(streets)}{rng.randint(1, 999)}号"
+                status = "paid" if order_day < paid_before or rng.random() < 0.5 else "unpaid"
+                order_rows.append(
+                    (pk, f"SO{order_day:%Y%m%d}{sequence:05d}", order_day.isoformat(), address, status, customer)
+                )
+                lines = line_counts[n]
+                picked = rng.choices(products, cum_weights=product_weights, k=lines)
+                quantities = rng.choices(QUANTITIES, cum_weights=QUANTITY_WEIGHTS, k=lines)
+                for line_no, ((product, unit, price), quantity) in enumerate(zip(picked, quantities, strict=True), 1):
+                    line_id += 1
+                    unit_price = f"{float(price) * (1 - 0.15 * rng.random()):.2f}"
+                    line_rows.append((line_id, line_no, quantity, unit, unit_price, pk, product))
+            for table, columns, rows in (
+                ("sales_order", ORDER_COLUMNS, order_rows),
+                ("sales_orderline", LINE_COLUMNS, line_rows),
+            ):
+                if vendor == "postgresql":
+                    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(rows)))
+                else:
+                    marks = ", ".join(["%s"] * len(columns))
+                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+            done = start + len(order_rows)
+            if done % 500_000 < ORDER_CHUNK or done == count:
+                print(f"    {done} orders, {line_id} lines loaded ({time.perf_counter() - started:.0f} s)", flush=True)
+        lap("orders and lines generated and loaded")
+        for statement in rebuild:
+            cursor.execute(statement)
+        if rebuild:
+            lap(f"{len(rebuild)} indexes and foreign keys rebuilt")
+        for statement in connection.ops.sequence_reset_sql(_no_style(), [Order, OrderLine]):
+            cursor.execute(statement)
+        # The customers' last order dates as the orders have them (nothing to do when every
+        # customer with a date got its last order on it).
+        cursor.execute(
+            "UPDATE customers_customer SET last_order_date = m.last_day "
+            "FROM (SELECT customer_id, MAX(order_date) AS last_day FROM sales_order GROUP BY customer_id) m "
+            "WHERE customers_customer.id = m.customer_id "
+            "AND (customers_customer.last_order_date IS NULL OR customers_customer.last_order_date <> m.last_day)"
+        )
+        moved = cursor.rowcount
+    lap(f"committed; {moved} customers' last order dates set from their orders")
+
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE sales_order")
+            cursor.execute("VACUUM ANALYZE sales_orderline")
+        else:
+            cursor.execute("ANALYZE")
+    lap("vacuum/analyze")
+    _fill_month_totals(lap)
+    print(
+        f"done in {time.perf_counter() - started:.1f} s: {Order.objects.count()} orders, "
+        f"{OrderLine.objects.count()} order lines, {Product.objects.count()} products in the database"
+    )
+
+
+def _fill_month_totals(lap):
+    """Fill sales_customermonthtotal from the orders with the import's own recompute (everything:
+    one DELETE and one INSERT…SELECT), then analyse it."""
+    from django.db import connection
+
+    if "sales_customermonthtotal" not in connection.introspection.table_names():
+        print("  sales_customermonthtotal is missing (migrate, then --month-totals): the month totals are not filled")
+        return
+    from sales.actions import refresh_customer_totals
+
+    refresh_customer_totals()
+    lap("month totals filled (sales.actions.refresh_customer_totals)")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE sales_customermonthtotal" if connection.vendor == "postgresql" else "ANALYZE")
+        cursor.execute("SELECT COUNT(*) FROM sales_customermonthtotal")
+        totals = cursor.fetchone()[0]
+    lap(f"{totals} month totals; vacuum/analyze")
 
 
 def _bench_manager_count():
