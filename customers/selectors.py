@@ -1,16 +1,32 @@
 """Reads of customers, scoped to the user through crm.access."""
 
+from datetime import datetime, time, timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, DateField, F, Prefetch, Q
+from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm import access
 from crm.display import display_name
 from crm.models import DictionaryEntry
 from crm.roles import ACCOUNT_MANAGER
-from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission, LossMeasure, LossRecord
+from customers.models import (
+    Activity,
+    Contact,
+    Customer,
+    CustomerUserObjectPermission,
+    Level,
+    LossMeasure,
+    LossRecord,
+    Rating,
+)
+from customers.search import customer_search_q
 from customers.validators import normalise_name, normalise_phone, normalise_uscc
 
 
@@ -325,4 +341,76 @@ def open_losses(*, user):
         .filter(status__in=LossRecord.OPEN, customer__account_manager=user)
         .select_related("customer")
         .order_by(F("last_order_date").asc(nulls_first=True), "id")
+    )
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def _start_of_day(day):
+    """The moment ``day`` begins in the current time zone: a local date range compared with a
+    timestamp column as two bounds (its index serves them; ``__date`` would convert every row)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# The composition analysis' dimensions: a customer field each, by name, with its label.
+COMPOSITION_DIMENSIONS = {
+    "level": gettext_lazy("Level"),
+    "credit": gettext_lazy("Credit"),
+    "satisfaction": gettext_lazy("Satisfaction"),
+}
+
+
+def composition(*, user, dimension, until=None):
+    """How many of the customers ``user`` may see hold each value of ``dimension`` ("level",
+    "credit" or "satisfaction": COMPOSITION_DIMENSIONS), counting those entered on or before the
+    local date ``until`` if given.
+
+    A list of {"value", "label", "count"}: every choice in choice order (Level for the level,
+    Rating for credit and satisfaction), those no customer holds with 0; credit and satisfaction
+    end with {"value": None, "label": "Not rated"}. One GROUP BY query. Raises ValueError for an
+    unknown dimension (the reports' form offers only these).
+    """
+    if dimension not in COMPOSITION_DIMENSIONS:
+        raise ValueError(f"unknown composition dimension: {dimension!r}")
+    customers = access.visible(user, Customer)
+    if until is not None:
+        customers = customers.filter(created_at__lt=_start_of_day(until + timedelta(days=1)))
+    counts = dict(customers.order_by().values_list(dimension).annotate(count=Count("pk")))
+    choices = Level.choices if dimension == "level" else Rating.choices
+    rows = [{"value": value, "label": str(label), "count": counts.get(value, 0)} for value, label in choices]
+    if dimension != "level":
+        rows.append({"value": None, "label": _("Not rated"), "count": counts.get(None, 0)})
+    return rows
+
+
+def confirmed_losses(*, user, start=None, end=None, q="", manager=None):
+    """The confirmed losses (status confirmed) ``user`` may see, confirmed on a local date from
+    ``start`` to ``end`` (either None: unbounded), of customers matching the customer list's
+    search ``q`` (code, name, pinyin or initials), whose account manager when the warning was
+    raised is ``manager`` if given; with the customer, that manager and who confirmed, newest
+    confirmation first."""
+    records = access.visible(user, LossRecord).filter(status=LossRecord.Status.CONFIRMED)
+    if start is not None:
+        records = records.filter(confirmed_at__gte=_start_of_day(start))
+    if end is not None:
+        records = records.filter(confirmed_at__lt=_start_of_day(end + timedelta(days=1)))
+    if q:
+        records = records.filter(customer__in=Customer.objects.filter(customer_search_q(q)).order_by().values("pk"))
+    if manager is not None:
+        records = records.filter(account_manager=manager)
+    return records.select_related("customer", "account_manager", "confirmed_by").order_by("-confirmed_at", "-id")
+
+
+def losses_per_month(*, records):
+    """How many of ``records`` (loss records, e.g. ``confirmed_losses``) were confirmed in each
+    month of the current time zone: [{"month": date (its first day), "count": n}], oldest first,
+    months without any left out. One GROUP BY query."""
+    return list(
+        records.order_by()
+        .annotate(month=TruncMonth("confirmed_at", output_field=DateField()))
+        .values("month")
+        .annotate(count=Count("pk"))
+        .values("month", "count")
+        .order_by("month")
     )
