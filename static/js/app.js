@@ -51,3 +51,11 @@ document.addEventListener("submit", (event) => {
     }
   }
 });
+
+// <button data-print>: print the page (the management report's print button; its print stylesheet
+// is in static/css/app.css).
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
