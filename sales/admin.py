@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from crm.admin import ReadOnlyAdminMixin
-from sales.models import Order, OrderLine, Product, Stock
+from sales.models import CustomerMonthTotal, Order, OrderLine, Product, Stock
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -39,3 +39,14 @@ class OrderAdmin(ReadOnlyAdmin):
     list_display = ("order_no", "customer", "order_date", "status")
     list_select_related = ("customer",)
     inlines = [OrderLineInline]
+
+
+@admin.register(CustomerMonthTotal)
+class CustomerMonthTotalAdmin(ReadOnlyAdmin):
+    """The month totals the import keeps (sales.actions.refresh_customer_totals): to look at only."""
+
+    list_display = ("customer", "month", "amount", "orders", "lines")
+    list_select_related = ("customer",)
+    search_fields = ("customer__code",)
+    # The table has a row per customer and month: no counting the whole of it for every page.
+    show_full_result_count = False

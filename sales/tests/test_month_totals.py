@@ -197,3 +197,20 @@ def test_a_months_amount_is_rounded_half_up_to_cents(shop, tmp_path):
     import_rows(tmp_path, "orders", [order("O-8", shop["B"], order_date="2026-06-06")])
     import_rows(tmp_path, "order_lines", [line("O-8", 1, "P-2", "1.5", "3.33")])  # 4.995
     assert stored()[(shop["B"].pk, datetime.date(2026, 6, 1))] == (Decimal("5.00"), 1, 1)
+
+
+def test_the_admin_shows_the_totals_read_only(client, shop, superuser_sam):
+    row = CustomerMonthTotal.objects.get(customer=shop["B"], month=datetime.date(2026, 1, 1))
+    client.force_login(superuser_sam)
+    changelist = client.get("/admin/sales/customermonthtotal/", {"q": shop["B"].code})
+    content = changelist.content.decode()
+    assert changelist.status_code == 200
+    assert "77.77" in content and "/admin/sales/customermonthtotal/add/" not in content
+    before = stored()
+    responses = [
+        client.get("/admin/sales/customermonthtotal/add/"),
+        client.post(f"/admin/sales/customermonthtotal/{row.pk}/change/", {"amount": "0", "orders": "0", "lines": "0"}),
+        client.post(f"/admin/sales/customermonthtotal/{row.pk}/delete/", {"post": "yes"}),
+    ]
+    assert [response.status_code for response in responses] == [403, 403, 403]
+    assert stored() == before
