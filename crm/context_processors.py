@@ -12,7 +12,7 @@ NAVIGATION = [
     (_("Customers"), "customers:list", "building", "module:customers"),
     (_("Opportunities"), "opportunities:list", "lightbulb", "module:opportunities"),
     (_("Services"), "services:list", "headset", "module:services"),
-    (_("Reports"), "reports:index", "bar-chart", "module:reports"),
+    (_("Reports"), "reports:index", "bar-chart", "reports.view_analyses"),
     (_("Products"), "sales:product_list", "box-seam", "module:sales"),
     (_("Stock"), "sales:stock_list", "boxes", "module:sales"),
     (_("Orders"), "sales:order_list", "receipt", "module:sales"),
@@ -60,6 +60,20 @@ SUBMENUS = {
         ),
         (pgettext_lazy("services menu", "Service archive"), "services:archive", "archive", None, None),
         (pgettext_lazy("services menu", "All service requests"), "services:list", "list-ul", None, None),
+    ],
+    "reports:index": [
+        (pgettext_lazy("reports menu", "All reports"), "reports:index", "grid", None, None),
+        (pgettext_lazy("reports menu", "Contribution"), "reports:contribution", "cash-coin", None, None),
+        (pgettext_lazy("reports menu", "Composition"), "reports:composition", "pie-chart", None, None),
+        (pgettext_lazy("reports menu", "Services"), "reports:services", "headset", None, None),
+        (pgettext_lazy("reports menu", "Losses"), "reports:losses", "person-dash", None, None),
+        (
+            pgettext_lazy("reports menu", "Management reports"),
+            "reports:management",
+            "journal-text",
+            "reports.view_managementreport",
+            None,
+        ),
     ],
 }
 # Entries whose dropdown shows counts, and the URL of the fragment holding them: the menu asks for

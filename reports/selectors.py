@@ -25,6 +25,7 @@ from services import selectors as service_selectors
 TOP = 20
 # A management report lists this many confirmed losses of its period (their count is exact).
 REPORT_LOSS_ROWS = 200
+CENT = Decimal("0.01")
 
 
 def year_bounds(year):
@@ -71,6 +72,11 @@ def loss_analysis(*, user, start=None, end=None, q="", manager=None):
     return {"rows": rows, "per_month": per_month, "count": sum(month["count"] for month in per_month)}
 
 
+def _money(amount):
+    """An amount as text with its cents ("6900.50"), whatever the database's Sum returned."""
+    return str(Decimal(amount or 0).quantize(CENT))
+
+
 def _hours(span):
     return None if span is None else round(span.total_seconds() / 3600, 2)
 
@@ -111,10 +117,10 @@ def period_figures(*, user, start, end):
     ]
     return {
         "contribution": {
-            "total": str(contribution["total"]),
+            "total": _money(contribution["total"]),
             "customers": contribution["customers"],
             "top": [
-                {"code": row["code"], "name": row["name"], "amount": str(row["amount"]), "share": row["share"]}
+                {"code": row["code"], "name": row["name"], "amount": _money(row["amount"]), "share": row["share"]}
                 for row in contribution["top"]
             ],
         },
