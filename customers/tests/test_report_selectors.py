@@ -230,3 +230,20 @@ def test_loss_reads_are_one_query_each(losses, django_assert_num_queries):
         [(row.customer.code, row.account_manager.username, row.confirmed_by.username) for row in rows]
     with django_assert_num_queries(1):
         losses_per_month(records=confirmed_losses(user=ann))
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_loss_reads_stay_one_query_with_more_records(personas, size, django_assert_max_num_queries):
+    ann, sue = personas["manager_ann"], personas["supervisor_sue"]
+    customers = [stale(make_customer(ann)) for _index in range(size)]
+    detect()
+    for customer in customers:
+        confirm_loss(actor=ann, record=LossRecord.objects.get(customer=customer), reason="不再采购")
+    for user in (ann, sue):
+        user.get_all_permissions()
+        with django_assert_max_num_queries(1):
+            rows = [(row.customer.code, row.account_manager.username) for row in confirmed_losses(user=user)]
+        with django_assert_max_num_queries(1):
+            per_month = losses_per_month(records=confirmed_losses(user=user))
+        assert len(rows) == size
+        assert per_month == [{"month": timezone.localdate().replace(day=1), "count": size}]

@@ -144,9 +144,22 @@ def test_an_inactive_user_gets_zeros(desk):
     assert [row["count"] for row in service_composition(user=ann)] == [0, 0, 0]
 
 
-def test_a_few_queries_whatever_the_number_of_requests(desk, django_assert_max_num_queries):
-    sue = desk["supervisor_sue"]
-    sue.get_all_permissions()
-    # the figures, the middle rows of the medians, the dictionary's types
-    with django_assert_max_num_queries(3):
-        service_composition(user=sue, **YEAR_2026)
+def test_figures_are_floats_and_durations(desk):
+    complaint = service_composition(user=desk["supervisor_sue"], **YEAR_2026)[0]
+    assert isinstance(complaint["avg_satisfaction"], float)
+    assert isinstance(complaint["avg_rounds"], float)
+    assert isinstance(complaint["median_to_archive"], dt.timedelta)
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_same_few_queries_with_more_requests(personas, size, django_assert_max_num_queries):
+    ann, sue = personas["manager_ann"], personas["supervisor_sue"]
+    customer = make_customer(ann)
+    for _index in range(size):
+        archived(ann, customer, ann, supervisor=sue)
+    for user in (ann, sue):
+        user.get_all_permissions()
+        # the figures, the middle rows of the medians, the dictionary's types
+        with django_assert_max_num_queries(3):
+            rows = service_composition(user=user)
+        assert [(row["label"], row["count"], row["archived"]) for row in rows][0] == ("Complaint", size, size)
