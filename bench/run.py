@@ -1,10 +1,12 @@
 #!/usr/bin/env python
 """Time the customer list and 360° page (issue 3), the opportunities list, board and detail page
-(issue 11), the service queues, archive and list (issue 12) and the losses list (issue 13), through
+(issue 11), the service queues, archive and list (issue 12), the losses list (issue 13) and the
+reports: the four analyses and a management report submitted (issue 14, bench/reporting.py), through
 the real URL stack.
 
     DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
-        .venv/bin/python bench/run.py [--repeat 20] [--explain] [--app customers|opportunities|services|losses|all]
+        .venv/bin/python bench/run.py [--repeat 20] [--explain] \\
+        [--app customers|opportunities|services|losses|reports|all]
 
 Runs in-process with django.test.Client (middleware, session, view, filters, table, template),
 logged in with force_login as an account manager (``bench_am_0001``, made by bench/seed.py) and
@@ -34,6 +36,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
+import reporting  # noqa: E402
 import vocab  # noqa: E402
 
 PER_PAGE = 50  # CustomerListView.table_pagination
@@ -141,6 +144,8 @@ def _service_pages(*, assigns, customer_text, title_text):
 
 
 LOSSES = "/customers/losses/"
+# The analyses whose table rows are counted.
+REPORT_TABLES = ("/reports/contribution/", "/reports/services/", "/reports/losses/", "/reports/composition/")
 
 
 def _loss_pages(*, customer_text):
@@ -244,6 +249,75 @@ class _Recorder:
             self.queries.append((text, elapsed))
 
 
+def _measure(client, connection, args, role, user, label, url):
+    """Time GET ``url`` as the client's user; print and return its result row."""
+    for _ in range(args.warmup):
+        client.get(url)
+    recorder = _Recorder(connection, keep_sql=True)
+    with connection.execute_wrapper(recorder):
+        response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
+    listed = ("/customers/", "/opportunities/", *SERVICE_LISTS, LOSSES, *REPORT_TABLES)
+    rows = _rows(response.content) if urlsplit(url).path in listed else None
+    queries = recorder.queries
+    times, db_times, cpu_times = [], [], []
+    for _ in range(args.repeat):
+        timer = _Recorder(connection)
+        with connection.execute_wrapper(timer):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu_started) * 1000)
+        db_times.append(timer.total * 1000)
+    median, p95, db = statistics.median(times), _percentile(times, 0.95), statistics.median(db_times)
+    cpu = statistics.median(cpu_times)
+    print(
+        f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms, SQL {db:.1f} ms, {len(queries)} queries, "
+        f"rows {rows}, CPU {cpu:.1f} ms",
+        flush=True,
+    )
+    if args.queries:
+        for sql, seconds in queries:
+            print(f"    [{seconds * 1000:.1f} ms] {sql[:400]}")
+    if args.explain and queries:
+        sql, seconds = max(queries, key=lambda query: query[1])
+        if sql.lstrip(" (").upper().startswith("SELECT"):
+            print(f"    slowest query ({seconds * 1000:.1f} ms): {sql[:3000]}")
+            print(_explain(connection, sql))
+    return (label, role, median, p95, db, len(queries), rows, cpu)
+
+
+def _management(client, connection, args, role, user, results):
+    """A management report for last quarter made and submitted (bench/reporting.py), then its
+    page, submitted (frozen figures) and as a draft (the analyses computed live); the user's
+    reports of that period are deleted afterwards."""
+    rows, detail, mine = reporting.time_submit(
+        client=client,
+        user=user,
+        warmup=1,
+        repeat=args.submit_repeat,
+        recorder_class=_Recorder,
+        connection=connection,
+        percentile=_percentile,
+    )
+    for label, median, p95, db, queries in rows:
+        print(f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms, SQL {db:.1f} ms, {queries} queries", flush=True)
+        results.append((label, role, median, p95, db, queries, None, None))
+    try:
+        results.append(
+            _measure(client, connection, args, role, user, "reports: management report page, submitted", detail)
+        )
+        mine.delete()
+        created = client.post("/reports/management/new/", reporting.draft_form())
+        if created.status_code != 302:
+            raise SystemExit(f"/reports/management/new/ answered {created.status_code} for {user.username}")
+        draft = f"/reports/management/{mine.get().pk}/"
+        results.append(_measure(client, connection, args, role, user, "reports: management report page, draft", draft))
+    finally:
+        mine.delete()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
@@ -253,7 +327,7 @@ def main():
     parser.add_argument("--role", choices=["manager", "supervisor", "both"], default="both")
     parser.add_argument(
         "--app",
-        choices=["customers", "opportunities", "services", "losses", "all"],
+        choices=["customers", "opportunities", "services", "losses", "reports", "all"],
         default="all",
         help="whose pages to time",
     )
@@ -262,6 +336,9 @@ def main():
     parser.add_argument("--only", help="time only pages whose label contains this text")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of each page's slowest query")
     parser.add_argument("--queries", action="store_true", help="print each page's SQL queries with their times")
+    parser.add_argument(
+        "--submit-repeat", type=int, default=5, help="reports: management reports made and submitted (default 5)"
+    )
     args = parser.parse_args()
 
     from django.conf import settings
@@ -357,6 +434,8 @@ def main():
             if args.extra:
                 pages += _extra_loss_pages(manager_id=manager.pk, month=month)
             pages += [(f"losses: search {text!r}", f"{LOSSES}?{urlencode({'customer': text})}") for text in args.q]
+        if args.app in ("reports", "all"):
+            pages += reporting.report_pages(year=timezone.localdate().year)
         if args.only:
             pages = [page for page in pages if args.only in page[0]]
         client = Client()
@@ -367,48 +446,18 @@ def main():
             flush=True,
         )
         for label, url in pages:
-            for _ in range(args.warmup):
-                client.get(url)
-            recorder = _Recorder(connection, keep_sql=True)
-            with connection.execute_wrapper(recorder):
-                response = client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
-            listed = ("/customers/", "/opportunities/", *SERVICE_LISTS, LOSSES)
-            rows = _rows(response.content) if urlsplit(url).path in listed else None
-            queries = recorder.queries
-            times, db_times, cpu_times = [], [], []
-            for _ in range(args.repeat):
-                timer = _Recorder(connection)
-                with connection.execute_wrapper(timer):
-                    started, cpu_started = time.perf_counter(), time.process_time()
-                    client.get(url)
-                    times.append((time.perf_counter() - started) * 1000)
-                    cpu_times.append((time.process_time() - cpu_started) * 1000)
-                db_times.append(timer.total * 1000)
-            median, p95, db = statistics.median(times), _percentile(times, 0.95), statistics.median(db_times)
-            cpu = statistics.median(cpu_times)
-            results.append((label, role, median, p95, db, len(queries), rows, cpu))
-            print(
-                f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms, SQL {db:.1f} ms, {len(queries)} queries, "
-                f"rows {rows}, CPU {cpu:.1f} ms",
-                flush=True,
-            )
-            if args.queries:
-                for sql, seconds in queries:
-                    print(f"    [{seconds * 1000:.1f} ms] {sql[:400]}")
-            if args.explain and queries:
-                sql, seconds = max(queries, key=lambda query: query[1])
-                if sql.lstrip(" (").upper().startswith("SELECT"):
-                    print(f"    slowest query ({seconds * 1000:.1f} ms): {sql[:3000]}")
-                    print(_explain(connection, sql))
+            results.append(_measure(client, connection, args, role, user, label, url))
+        management = not args.only or args.only in "reports: management report"
+        if args.app in ("reports", "all") and management and access.can(user, "reports.add_managementreport"):
+            _management(client, connection, args, role, user, results)
 
     print(f"\nLoad average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print("\n| Page | Role | Median ms | p95 ms | SQL ms (median) | Queries | Rows | CPU ms (median) |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for label, role, median, p95, db, queries, rows, cpu in results:
         shown = "" if rows is None else rows
-        print(f"| {label} | {role} | {median:.1f} | {p95:.1f} | {db:.1f} | {queries} | {shown} | {cpu:.1f} |")
+        cpu = "" if cpu is None else f"{cpu:.1f}"
+        print(f"| {label} | {role} | {median:.1f} | {p95:.1f} | {db:.1f} | {queries} | {shown} | {cpu} |")
 
 
 if __name__ == "__main__":
