@@ -30,6 +30,8 @@ def report_pages(*, year):
         ("reports: composition by satisfaction", q("composition/", dimension="satisfaction")),
         (f"reports: services ({year})", q("services/", year=year)),
         (f"reports: losses ({year})", q("losses/", year=year)),
+        # The supervisor's card (reports.dashboard) adds this year's contribution total to it.
+        ("reports: dashboard", "/"),
     ]
 
 
