@@ -47,6 +47,9 @@ class ContributionTable(tables.Table):
         url = reverse("customers:detail", kwargs={"code": record["code"]})
         return format_html('<a href="{}">{}</a>', url, record["name"])
 
+    def value_name(self, record):
+        return record["name"]
+
     def render_orders(self, value):
         return formats.quantity(value)
 
@@ -147,7 +150,7 @@ class ServicesTable(tables.Table):
         return duration(value)
 
     def value_median_to_archive(self, value):
-        return duration(value)
+        return duration(value) if value is not None else None
 
 
 class LossesTable(tables.Table):

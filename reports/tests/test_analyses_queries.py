@@ -1,0 +1,85 @@
+"""Each analysis page reads a fixed number of queries, whatever the number of rows: measured with
+3 and with 30 customers (each with an order, a service request and a confirmed loss), as a
+supervisor (every customer) and as an account manager (their own)."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from customers.actions.losses import confirm_loss
+from customers.models import LossRecord
+from customers.tests.factories import make_customer
+from customers.tests.loss_factories import detect, stale
+from sales.tests.factories import line, load, order, product
+from services.tests.factories import archived, make_request
+
+YEAR = 2025
+# Losses are confirmed today (confirm_loss stamps the time).
+THIS_YEAR = timezone.localdate().year
+PAGES = [
+    ("reports:contribution", {"year": YEAR}),
+    ("reports:contribution", {"year": "all", "q": "客户"}),
+    ("reports:composition", {"dimension": "satisfaction"}),
+    ("reports:services", {}),
+    ("reports:losses", {"year": THIS_YEAR}),
+    ("reports:losses", {"year": "all"}),
+]
+# Each page whole: the session, the user, their groups' permissions (menu, export buttons: 3),
+# then the analysis: contribution rows, totals, top 20 (3); composition (1); services: the counts,
+# the medians, the dictionary's types (3); losses: the manager choices, rows, months (3), and
+# for an account manager their scope's shared customers in the manager choices (1). A customer
+# search on PostgreSQL asks the planner first (customers.search: one estimate per query using it).
+MAX_QUERIES = {"reports:contribution": 8, "reports:composition": 4, "reports:services": 6, "reports:losses": 7}
+
+
+def add_customers(count, start, ann, sue):
+    customers = [make_customer(ann, name=f"查询计数客户{start + number:03d}有限公司") for number in range(count)]
+    load(
+        products=[product(f"P-{start}", price="1.00")],
+        orders=[
+            order(f"SO-{start}-{n}", customer, order_date=f"{YEAR}-0{1 + n % 9}-11")
+            for n, customer in enumerate(customers)
+        ],
+        order_lines=[line(f"SO-{start}-{n}", 1, f"P-{start}", "2", "10.00") for n in range(count)],
+    )
+    for number, customer in enumerate(customers):
+        if number % 2:
+            archived(ann, customer, ann, supervisor=sue)
+        else:
+            make_request(ann, customer)
+        stale(customer, dt.date(YEAR, 1, 15))
+    detect()
+    for record in LossRecord.objects.filter(customer__in=customers, status__in=LossRecord.OPEN):
+        confirm_loss(actor=sue, record=record, reason="转向竞争对手")
+    return customers
+
+
+def page_queries(client, name, query):
+    client.get(reverse(name), query)  # session and caches warm
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse(name), query)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+@pytest.mark.parametrize("persona", ["supervisor_sue", "manager_ann"])
+def test_each_analysis_page_reads_the_same_queries_for_3_and_30_customers(client, personas, persona):
+    ann, sue = personas["manager_ann"], personas["supervisor_sue"]
+    client.force_login(personas[persona])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    measured = {}
+    for count, start in ((3, 0), (27, 3)):
+        add_customers(count, start, ann, sue)
+        for name, query in PAGES:
+            queries, response = page_queries(client, name, query)
+            assert queries <= MAX_QUERIES[name], (name, query, queries)
+            measured.setdefault((name, str(query)), []).append(queries)
+            if name == "reports:contribution" and query["year"] == YEAR:
+                assert response.context["analysis"]["customers"] == start + count
+            if name == "reports:losses" and query["year"] == THIS_YEAR:
+                assert response.context["analysis"]["count"] == start + count
+    assert all(first == second for first, second in measured.values()), measured
