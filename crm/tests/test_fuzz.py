@@ -49,6 +49,7 @@ from customers.actions.losses import detect_losses
 from customers.models import Customer, LossRecord
 from customers.tests.factories import make_activity, make_contact, make_customer, share
 from opportunities.tests.factories import add_plan_item, developing
+from reports.actions import create_report
 from sales.tests.factories import line, load, order, product
 from services.tests.factories import archived, assigned, handled, make_request
 
@@ -92,7 +93,7 @@ def _customer_code(world, url_name):
 
 
 # Namespaces whose URLs' pk names one kind of object, whatever the URL's name.
-PK_OF_NAMESPACE = {"opportunities": "opportunity", "services": "service_request"}
+PK_OF_NAMESPACE = {"opportunities": "opportunity", "services": "service_request", "reports": "management_report"}
 # URLs whose pk names an object of their own: a services step's page shows its form only on a
 # request in the state that allows the step (the namespace's service_request is new).
 PK_OF_URL = {"services:handle": "assigned_service_request", "services:feedback": "handled_service_request"}
@@ -118,6 +119,8 @@ URL_KWARGS = {
     "user_id": lambda world, url_name: world["manager_bob"].pk,
     "order_no": lambda world, url_name: world["order_no"],
     "item": lambda world, url_name: world["plan_item"].pk,
+    # reports:export's analysis: a known one, so the export's own checks are what the fuzz reaches
+    "analysis": lambda world, url_name: "contribution",
 }
 
 
@@ -182,6 +185,8 @@ def build_world():
         **_opportunity_world(personas),
         **_service_world(personas, customer),
         "loss": _open_loss(ann),
+        # sue's draft: its page offers her every step (edit, submit, delete)
+        "management_report": create_report(actor=sue, kind="quarter", year=2025, number=1, summary="一季度初稿"),
     }
 
 

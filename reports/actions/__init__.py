@@ -2,14 +2,7 @@
 the analyses' exports (reports.actions.exports). The reports app writes only its own rows and
 audit rows; everything else it reads through the other apps' selectors (STYLE §1)."""
 
+from reports.actions.exports import export_analysis
 from reports.actions.management import ActionError, create_report, delete_report, submit_report, update_report
 
-__all__ = ["ActionError", "create_report", "delete_report", "submit_report", "update_report"]
-
-try:
-    from reports.actions.exports import export_analysis
-except ModuleNotFoundError as error:  # pragma: no cover - until the exports module is in place
-    if error.name != "reports.actions.exports":
-        raise
-else:
-    __all__ += ["export_analysis"]
+__all__ = ["ActionError", "create_report", "delete_report", "export_analysis", "submit_report", "update_report"]
