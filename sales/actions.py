@@ -217,6 +217,11 @@ def refresh_customer_totals(*, customer_ids=None):
     aggregate statement per TOTALS_CHUNK customers, in one transaction. The import calls it for
     the customers a file touched; tests and data loads that write orders otherwise call it too.
     Amounts are rounded to cents per customer and month.
+
+    The customers' rows are locked first (in id order): two imports recomputing one customer at
+    once take turns, and the second one's DELETE sees the rows the first inserted. Everything
+    (None) is one DELETE and one INSERT…SELECT, for rebuilds while no import runs (a migration,
+    the benchmark's seed, after a restore).
     """
     with transaction.atomic():
         if customer_ids is None:
@@ -226,6 +231,8 @@ def refresh_customer_totals(*, customer_ids=None):
         ids = sorted(set(customer_ids))
         for start in range(0, len(ids), TOTALS_CHUNK):
             chunk = ids[start : start + TOTALS_CHUNK]
+            locked = Customer.all_objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            list(locked.values_list("pk", flat=True))
             CustomerMonthTotal.objects.filter(customer_id__in=chunk).delete()
             _insert_month_totals(Order.objects.filter(customer_id__in=chunk))
 
