@@ -106,7 +106,7 @@ def test_the_list_reads_a_bounded_number_of_queries(client, supervisor_sue, djan
             actions.submit_report(actor=supervisor_sue, report=report)
     client.force_login(supervisor_sue)
     client.get(reverse("reports:management"))  # the session and permissions, read once
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("reports:management"))
     assert len(response.context["page"].object_list) == count
 
@@ -237,7 +237,22 @@ def test_a_drafts_page_reads_a_bounded_number_of_queries(
     report = draft(supervisor_sue)
     client.force_login(supervisor_sue)
     client.get(detail_url(report))
-    with django_assert_max_num_queries(25):
+    # The session, the user and the report, then the period's analyses (reports.selectors).
+    with django_assert_max_num_queries(14):
+        response = client.get(detail_url(report))
+    assert response.context["contribution"]["customers"] == count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_a_submitted_reports_page_reads_only_the_report(
+    client, supervisor_sue, manager_ann, django_assert_max_num_queries, count
+):
+    for number in range(count):
+        orders(make_customer(manager_ann), ("1", f"{number + 1}.00"))
+    report = submitted(supervisor_sue)
+    client.force_login(supervisor_sue)
+    client.get(detail_url(report))
+    with django_assert_max_num_queries(4):
         response = client.get(detail_url(report))
     assert response.context["contribution"]["customers"] == count
 
