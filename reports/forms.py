@@ -45,7 +45,8 @@ class YearField(forms.CharField):
             return timezone.localdate().year
         if self.allow_all and text.lower() == ALL_YEARS:
             return None
-        if not (text.isascii() and text.isdigit()) or not YEAR_MIN <= int(text) <= YEAR_MAX:
+        # The length first: int() of thousands of digits is refused by Python itself (a 500).
+        if not (text.isascii() and text.isdigit()) or len(text) > 4 or not YEAR_MIN <= int(text) <= YEAR_MAX:
             raise ValidationError(YEAR_ERROR, code="year")
         return int(text)
 

@@ -74,7 +74,7 @@ class CompositionTable(tables.Table):
 
     label = tables.Column(verbose_name=_("Value"))
     count = tables.Column(verbose_name=_("Customers"), attrs=FIGURE_ATTRS)
-    share = tables.Column(verbose_name=_("Share of total (%)"), attrs=FIGURE_ATTRS, empty_values=())
+    share = tables.Column(verbose_name=_("Share (%)"), attrs=FIGURE_ATTRS, empty_values=())
 
     class Meta:
         attrs = {**TABLE_ATTRS, "data-testid": "composition-table"}

@@ -221,7 +221,7 @@ def test_contribution_page_defaults_to_this_year(client, world):
     assert response.context["year"] == timezone.localdate().year
 
 
-@pytest.mark.parametrize("year", ["20266", "-1", "abc", "1999"])
+@pytest.mark.parametrize("year", ["20266", "-1", "abc", "1999", "２０２５", "9" * 10_000])
 def test_a_bad_year_is_an_error_message_and_the_default_year(client, world, year):
     client.force_login(world["supervisor_sue"])
     response = client.get(reverse("reports:services"), {"year": year})

@@ -27,6 +27,15 @@
     };
   }
 
+  // Axis ticks in short form ("1.2M", "120万"): full figures crowd each other on a narrow axis.
+  function axisFormatter() {
+    var lang = locale() === "ZH" ? "zh-CN" : "en-US";
+    var format = new Intl.NumberFormat(lang, {notation: "compact", maximumFractionDigits: 1});
+    return function (value) {
+      return format.format(value);
+    };
+  }
+
   function shorten(text, length) {
     return text.length > length ? text.slice(0, length - 1) + "…" : text;
   }
@@ -60,7 +69,11 @@
       data: spec.categories,
       axisLabel: {interval: 0, hideOverlap: true, formatter: function (text) { return shorten(text, 12); }}
     };
-    var valueAxis = {type: "value", axisLabel: {formatter: format}, minInterval: spec.value_format === "count" ? 1 : 0};
+    var valueAxis = {
+      type: "value",
+      axisLabel: {formatter: axisFormatter(), hideOverlap: true},
+      minInterval: spec.value_format === "count" ? 1 : 0
+    };
     if (spec.horizontal) {
       categoryAxis.inverse = true;  // the largest on top, as in the table
       base.xAxis = valueAxis;
