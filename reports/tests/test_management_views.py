@@ -237,8 +237,8 @@ def test_a_drafts_page_reads_a_bounded_number_of_queries(
     report = draft(supervisor_sue)
     client.force_login(supervisor_sue)
     client.get(detail_url(report))
-    # The session, the user and the report, then the period's analyses (reports.selectors).
-    with django_assert_max_num_queries(14):
+    # The session, the user and the report, the period's analyses (reports.selectors), its history.
+    with django_assert_max_num_queries(15):
         response = client.get(detail_url(report))
     assert response.context["contribution"]["customers"] == count
 
@@ -252,7 +252,8 @@ def test_a_submitted_reports_page_reads_only_the_report(
     report = submitted(supervisor_sue)
     client.force_login(supervisor_sue)
     client.get(detail_url(report))
-    with django_assert_max_num_queries(4):
+    # The session, the user, the report and its history.
+    with django_assert_max_num_queries(5):
         response = client.get(detail_url(report))
     assert response.context["contribution"]["customers"] == count
 
@@ -374,3 +375,14 @@ def test_an_administrator_finds_only_submitted_reports_in_the_admin(client, admi
     assert response.status_code == 200
     assert [report.pk for report in response.context["cl"].result_list] == [shown.pk]
     assert client.get(reverse("admin:reports_managementreport_change", args=[hidden.pk])).status_code == 302
+
+
+def test_a_reports_page_shows_who_wrote_and_submitted_it(client, supervisor_sue, viewer_vic):
+    report = draft(supervisor_sue, summary="初稿")
+    actions.update_report(actor=supervisor_sue, report=report, summary="定稿")
+    actions.submit_report(actor=supervisor_sue, report=report)
+    client.force_login(viewer_vic)
+    response = client.get(detail_url(report))
+    panel = text(response).split('data-testid="history-panel"', 1)[1]
+    assert panel.count("Supervisor Sue") == 3
+    assert "定稿" in panel
