@@ -68,6 +68,17 @@ FILTER_LABELS = {
     "created_to": _("entered to"),
     "from": pgettext_lazy("transfer", "from"),
     "codes": _("customer codes"),
+    # the reports' analyses (reports.actions.exports)
+    "year": _("Year"),
+    "dimension": _("Grouped by"),
+    "chart": _("Chart"),
+}
+# An analysis export's audit row names the analysis (its "analysis" detail).
+ANALYSIS_LABELS = {
+    "contribution": _("Customer contribution"),
+    "composition": _("Customer composition"),
+    "services": _("Customer services"),
+    "losses": _("Customer losses"),
 }
 FILTER_IGNORED = {"page", "per_page", "sort", "after"}
 QUANTITY_FIELDS = {"quantity"}
@@ -421,6 +432,9 @@ def _describe_bulk(entry, model, data, names):
             parts.append(gettext("all of their customers"))
     if event == "import" and data.get("file"):
         parts.append(labelled(gettext("file"), data["file"]))
+    if event == "export" and data.get("analysis"):
+        analysis = data["analysis"]
+        parts.append(labelled(gettext("analysis"), str(ANALYSIS_LABELS.get(analysis, analysis))))
     described = _describe_filter(model, filters, names)
     if event == "export" or described:
         parts.append(labelled(gettext("filter"), described or gettext("none")))
