@@ -26,6 +26,15 @@ def sign_in(page, username):
     expect(page.locator("[data-testid=dashboard]")).to_be_visible()
 
 
+def open_from_the_reports_menu(page):
+    """统计报表 › 客户管理报告, as a user opens it."""
+    reports = page.locator("[data-testid=main-menu] .dropdown:has(> a.dropdown-toggle[href='/reports/'])")
+    reports.locator("> .dropdown-toggle").click()
+    submenu = reports.locator("> [data-testid=submenu]")
+    expect(submenu).to_be_visible()
+    submenu.get_by_role("link", name="客户管理报告").click()
+
+
 def expect_charts_drawn(page):
     """Every chart of the page drawn by ECharts as an SVG with shapes in it."""
     charts = page.locator(".report-chart")
@@ -40,8 +49,9 @@ def test_a_supervisor_submits_last_quarters_report_and_prints_it_a_viewer_reads_
     title = f"客户管理报告 {year}年第{quarter}季度"
     sign_in(page, "sue")
 
-    # The list, then a new report: last quarter is proposed.
-    page.goto(f"{page.base_url}/reports/management/")
+    # The list, from the Reports menu; then a new report: last quarter is proposed.
+    open_from_the_reports_menu(page)
+    expect(page).to_have_url(re.compile(r"/reports/management/$"))
     expect(page.locator("h1")).to_contain_text("客户管理报告")
     page.click("[data-testid=new-report]")
     form = page.locator("[data-testid=report-form]")
@@ -99,7 +109,7 @@ def test_a_supervisor_submits_last_quarters_report_and_prints_it_a_viewer_reads_
     viewer = open_page(browser, live_server, language="zh-hans", viewport=DESKTOP)
     try:
         sign_in(viewer, "vic")
-        viewer.goto(f"{viewer.base_url}/reports/management/")
+        open_from_the_reports_menu(viewer)
         viewer.locator("[data-testid=report-row]", has_text=f"{year}年第{quarter}季度").locator(
             "[data-testid=report-link]"
         ).click()
