@@ -65,6 +65,9 @@ class AnalysisForm(forms.Form):
     def __init__(self, data=None, *, user, **kwargs):
         self.user = user
         super().__init__(data, **kwargs)
+        if "year" in self.fields:
+            # An unfiltered page shows the year it covers.
+            self.initial.setdefault("year", timezone.localdate().year)
 
     def defaults(self):
         return {"year": timezone.localdate().year, "q": "", "dimension": "level", "chart": "pie", "manager": None}

@@ -83,3 +83,21 @@ def test_each_analysis_page_reads_the_same_queries_for_3_and_30_customers(client
             if name == "reports:losses" and query["year"] == THIS_YEAR:
                 assert response.context["analysis"]["count"] == start + count
     assert all(first == second for first, second in measured.values()), measured
+
+
+def test_contribution_pages_by_fifty_without_counting_and_totals_cover_every_page(client, personas):
+    ann = personas["manager_ann"]
+    customers = [make_customer(ann, name=f"分页客户{number:03d}有限公司") for number in range(55)]
+    load(
+        products=[product("P-PAGE", price="1.00")],
+        orders=[order(f"SO-PAGE-{n}", customer, order_date=f"{YEAR}-05-05") for n, customer in enumerate(customers)],
+        order_lines=[line(f"SO-PAGE-{n}", 1, "P-PAGE", "1", f"{100 + n}.00") for n in range(55)],
+    )
+    client.force_login(ann)
+    first = client.get(reverse("reports:contribution"), {"year": YEAR})
+    assert len(first.context["table"].page.object_list) == 50
+    assert first.context["analysis"]["customers"] == 55
+    assert "?year=2025&amp;page=2" in first.content.decode()
+    second = client.get(reverse("reports:contribution"), {"year": YEAR, "page": 2})
+    amounts = [row.get_cell("amount") for row in second.context["table"].page.object_list]
+    assert amounts == ["104.00", "103.00", "102.00", "101.00", "100.00"]

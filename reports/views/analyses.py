@@ -134,7 +134,6 @@ def losses_chart(per_month, start=None, end=None, title=None, chart_id="chart-lo
         [month.strftime("%Y-%m") for month in months],
         [counts.get(month, 0) for month in months],
     )
-    chart["kind"] = "line"
     return chart
 
 

@@ -86,6 +86,7 @@ def test_a_supervisor_opens_each_analysis_in_chinese_and_sees_its_chart(page):
     expect(page.locator("h1")).to_contain_text("客户服务分析")
     expect_chart_drawn(page, "chart-services")
     expect(page.locator("[data-testid=services-table] thead")).to_contain_text("归档用时中位数")
+    screenshot(page, "reports-services-zh-hans")
 
     open_from_menu(page, ANALYSES["losses"])
     expect(page.locator("h1")).to_contain_text("客户流失分析")
@@ -93,6 +94,7 @@ def test_a_supervisor_opens_each_analysis_in_chinese_and_sees_its_chart(page):
     submit(page, "[data-testid=filter-form] button[type=submit]")
     expect_chart_drawn(page, "chart-losses")
     expect(page.locator("[data-testid=losses-table] tbody")).to_contain_text(record.customer.name)
+    screenshot(page, "reports-losses-zh-hans")
     # A year out of range: the message, the default year's figures, no error page.
     page.fill("input[name=year]", "20266")
     submit(page, "[data-testid=filter-form] button[type=submit]")
