@@ -2,17 +2,23 @@
 (苏梅) writes a report for last quarter (the form proposes it), sees the period's four analyses
 drawn as charts in her draft, submits it (asked first) and prints it to a PDF on A4; the viewer
 (魏成) opens the submitted report and finds its figures and summary with no step to take; an
-account manager (安宁) is refused the reports' list."""
+account manager (安宁) is refused the reports' list. Every report page fits a desktop and a 390 px
+phone in both languages."""
 
 import re
 
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from crm.demo import DEMO_USERS
+from reports import actions
 from reports.management_forms import last_quarter
 from reports.models import ManagementReport
 from tests.browser.conftest import ARTIFACTS, DESKTOP, login, open_page, screenshot, submit
+from tests.browser.test_screens import Screen, look
 
 PASSWORDS = {username: password for username, password, *_rest in DEMO_USERS}
 SUMMARY = "三季度销售额稳中有升，重点客户贡献过半；两位客户流失，下季度加强回访。"
@@ -135,3 +141,26 @@ def test_a_supervisor_submits_last_quarters_report_and_prints_it_a_viewer_reads_
         assert response.status == 403
     finally:
         manager.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_report_pages_fit_a_desktop_and_a_phone(desktop, phone, language, subtests):
+    sue = get_user_model().objects.get(username="sue")
+    year, quarter = last_quarter(timezone.localdate())
+    frozen = actions.create_report(actor=sue, kind="quarter", year=year, number=quarter, summary=SUMMARY)
+    actions.submit_report(actor=sue, report=frozen)
+    draft = actions.create_report(actor=sue, kind="month", year=year, number=3 * quarter, summary=SUMMARY)
+    screens = [
+        Screen("management-list", reverse("reports:management")),
+        Screen("management-create", reverse("reports:management_create")),
+        Screen("management-draft", reverse("reports:management_detail", args=[draft.pk])),
+        Screen("management-edit", reverse("reports:management_edit", args=[draft.pk])),
+        Screen("management-submit", reverse("reports:management_submit", args=[draft.pk])),
+        Screen("management-delete", reverse("reports:management_delete", args=[draft.pk])),
+        Screen("management-submitted", reverse("reports:management_detail", args=[frozen.pk])),
+    ]
+    for page in (desktop, phone):
+        sign_in(page, "sue")
+        for screen in screens:
+            with subtests.test(screen.name, width=page.viewport_size["width"]):
+                look(page, screen, language)
