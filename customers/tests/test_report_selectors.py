@@ -14,7 +14,13 @@ from django.utils import timezone, translation
 from customers import actions
 from customers.actions.losses import confirm_loss
 from customers.models import Customer, Level, LossRecord, Rating
-from customers.selectors import COMPOSITION_DIMENSIONS, composition, confirmed_losses, losses_per_month
+from customers.selectors import (
+    COMPOSITION_DIMENSIONS,
+    composition,
+    composition_all,
+    confirmed_losses,
+    losses_per_month,
+)
 from customers.tests.factories import make_customer, share
 from customers.tests.loss_factories import created_at, detect, stale
 
@@ -247,3 +253,37 @@ def test_loss_reads_stay_one_query_with_more_records(personas, size, django_asse
             per_month = losses_per_month(records=confirmed_losses(user=user))
         assert len(rows) == size
         assert per_month == [{"month": timezone.localdate().replace(day=1), "count": size}]
+
+
+@pytest.mark.parametrize("until", [None, dt.date(2026, 2, 15)])
+def test_composition_all_equals_each_dimension_for_every_persona(world, until):
+    for persona in SEE_ALL + ["manager_ann", "manager_bob"]:
+        user = world[persona]
+        assert composition_all(user=user, until=until) == {
+            dimension: composition(user=user, dimension=dimension, until=until) for dimension in COMPOSITION_DIMENSIONS
+        }, persona
+    ann_credit = composition_all(user=world["manager_ann"])["credit"]
+    assert [row["count"] for row in ann_credit] == [0, 0, 0, 0, 1, 1]
+
+
+def test_an_account_managers_composition_reads_their_scope_by_parts(world, django_assert_num_queries):
+    ann, sue = world["manager_ann"], world["supervisor_sue"]
+    for user in (ann, sue):
+        user.get_all_permissions()
+    # the ids shared with her, then one statement (a GROUP BY per part, UNION ALL)
+    with django_assert_num_queries(2):
+        assert [row["count"] for row in composition(user=ann, dimension="level")] == [0, 0, 2, 0, 0]
+    # the ids shared with her, then one count per part
+    with django_assert_num_queries(3):
+        composition_all(user=ann)
+    with django_assert_num_queries(1):
+        composition_all(user=sue)
+
+
+def test_an_account_manager_without_shared_customers(personas):
+    bob = personas["manager_bob"]
+    make_customer(bob, level=Level.PARTNER)
+    assert [row["count"] for row in composition(user=bob, dimension="level")] == [0, 0, 0, 1, 0]
+    assert [row["count"] for row in composition_all(user=bob)["level"]] == [0, 0, 0, 1, 0]
+    bob.is_active = False
+    assert [row["count"] for row in composition(user=bob, dimension="level")] == [0, 0, 0, 0, 0]
