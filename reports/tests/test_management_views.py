@@ -5,7 +5,9 @@ steps on a draft, forged steps on a submitted report, and the admin, which chang
 import re
 
 import pytest
+from auditlog.models import LogEntry
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
@@ -386,3 +388,33 @@ def test_a_reports_page_shows_who_wrote_and_submitted_it(client, supervisor_sue,
     panel = text(response).split('data-testid="history-panel"', 1)[1]
     assert panel.count("Supervisor Sue") == 3
     assert "定稿" in panel
+
+
+ADDRESS = "10.20.30.40"
+
+
+def audit_of(report_pk):
+    """(action, actor's username, remote address, changed fields) of the report's audit rows."""
+    rows = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(ManagementReport), object_id=report_pk
+    ).order_by("id")
+    return [(row.action, row.actor.username, row.remote_addr, set(row.changes_dict)) for row in rows]
+
+
+def test_each_step_through_its_page_is_audited_with_its_actor_and_address(client, supervisor_sue):
+    client.force_login(supervisor_sue)
+    data = {"kind": "quarter", "year": "2026", "number": "1", "summary": "初稿"}
+    client.post(reverse("reports:management_create"), data, REMOTE_ADDR=ADDRESS)
+    report = ManagementReport.objects.get()
+    client.post(step_url("edit", report), {"summary": "定稿"}, REMOTE_ADDR=ADDRESS)
+    client.post(step_url("submit", report), REMOTE_ADDR=ADDRESS)
+    rows = audit_of(report.pk)
+    assert [row[:3] for row in rows] == [
+        (LogEntry.Action.CREATE, "supervisor_sue", ADDRESS),
+        (LogEntry.Action.UPDATE, "supervisor_sue", ADDRESS),
+        (LogEntry.Action.UPDATE, "supervisor_sue", ADDRESS),
+    ]
+    assert rows[1][3] == {"summary"} and {"status", "submitted_at"} <= rows[2][3]
+    other = draft(supervisor_sue, kind="quarter", year=2026, number=2)
+    client.post(step_url("delete", other), REMOTE_ADDR=ADDRESS)
+    assert audit_of(other.pk)[-1][:3] == (LogEntry.Action.DELETE, "supervisor_sue", ADDRESS)

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crm.security import client_ip
 from reports import actions, rules, selectors
 from reports.actions import ActionError
 from reports.management_forms import PeriodForm, SummaryForm
@@ -86,7 +87,12 @@ def report_create(request):
         data = form.cleaned_data
         try:
             report = actions.create_report(
-                actor=request.user, kind=data["kind"], year=data["year"], number=data["number"], summary=data["summary"]
+                actor=request.user,
+                remote_addr=client_ip(request),
+                kind=data["kind"],
+                year=data["year"],
+                number=data["number"],
+                summary=data["summary"],
             )
         except ActionError as error:
             form.add_error(None, str(error))
@@ -123,7 +129,12 @@ def report_edit(request, pk):
     form = SummaryForm(_posted(request), initial={"summary": report.summary})
     if request.method == "POST" and form.is_valid():
         try:
-            actions.update_report(actor=request.user, report=report, summary=form.cleaned_data["summary"])
+            actions.update_report(
+                actor=request.user,
+                remote_addr=client_ip(request),
+                report=report,
+                summary=form.cleaned_data["summary"],
+            )
         except ActionError as error:
             form.add_error(None, str(error))
         else:
@@ -139,7 +150,7 @@ def report_submit(request, pk):
         return refused
     if request.method == "POST":
         try:
-            actions.submit_report(actor=request.user, report=report)
+            actions.submit_report(actor=request.user, remote_addr=client_ip(request), report=report)
         except ActionError as error:
             messages.error(request, str(error))
         else:
@@ -159,7 +170,7 @@ def report_delete(request, pk):
         return refused
     if request.method == "POST":
         try:
-            actions.delete_report(actor=request.user, report=report)
+            actions.delete_report(actor=request.user, remote_addr=client_ip(request), report=report)
         except ActionError as error:
             messages.error(request, str(error))
             return redirect(report)
