@@ -2,7 +2,10 @@
 
 Supervisors (holders of services.assign_servicerequest) see the open service requests by status
 as a small chart, how many loss warnings are open, and the contribution of this year so far, with
-links to the analyses. Three queries, whatever the number of rows (reports/tests/test_dashboard_card.py).
+links to the analyses. The figures read every customer's month totals and every open request: the
+card itself costs no query, and its body (``supervisor_figures``, three queries whatever the
+number of rows) comes from reports:dashboard_figures in one htmx request after the dashboard has
+loaded, so the page every supervisor opens first doesn't wait for them (bench/README.md, Reports).
 """
 
 from django.utils import timezone
@@ -19,12 +22,20 @@ from services import selectors as service_selectors
 from services.models import OPEN_STATUSES, Status
 
 
+def gets_the_card(user):
+    """Supervisors who may open the analyses."""
+    return access.can(user, "services.assign_servicerequest") and access.can(user, "reports.view_analyses")
+
+
 @card("reports.supervisor", template="reports/_dashboard_card.html", order=15)
-def supervisor_figures(request):
-    """Supervisors: open services by status (a chart), open loss warnings, this year's contribution."""
-    user = request.user
-    if not access.can(user, "services.assign_servicerequest") or not access.can(user, "reports.view_analyses"):
-        return None
+def supervisor_card(request):
+    """The card's frame for supervisors (its figures load after the page: supervisor_figures)."""
+    return {} if gets_the_card(request.user) else None
+
+
+def supervisor_figures(user):
+    """Open services by status (a chart), open loss warnings, this year's contribution: the card's
+    body, for a user who gets_the_card."""
     services = service_selectors.open_counts(user=user)
     labels = dict(Status.choices)
     chart = bar_chart(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import analyses, management
+from reports.views import analyses, dashboard, management
 
 app_name = "reports"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("composition/", analyses.composition, name="composition"),
     path("services/", analyses.services, name="services"),
     path("losses/", analyses.losses, name="losses"),
+    path("dashboard/", dashboard.dashboard_figures, name="dashboard_figures"),
     path("<str:analysis>/export/", analyses.export, name="export"),
     path("management/", management.report_list, name="management"),
     path("management/new/", management.report_create, name="management_create"),

@@ -44,6 +44,8 @@ class Row:
     expected: int
     kwargs: Any = field(default=None)
     data: Any = field(default=None)
+    # the target's name in its table (test ids), if it came from one
+    label: str | None = field(default=None, compare=False)
 
     def __str__(self):
         return f"{self.method} {self.url_name} as {self.persona} -> {self.expected}"
@@ -106,7 +108,7 @@ def table(text, targets=None):
         if not all(word.isdigit() for word in statuses):
             raise ValueError(f"table line {number}: a status is not a number: {line!r}")
         rows += [
-            Row(url_name, method, persona, int(status), **extra)
+            Row(url_name, method, persona, int(status), label=label or None, **extra)
             for persona, status in zip(PERSONAS, statuses, strict=True)
         ]
     if heading is None:
@@ -120,7 +122,9 @@ def row_id(row):
     if row.kwargs is not None:
         target += " " + (getattr(row.kwargs, "__name__", None) or repr(row.kwargs))
     if row.method == "GET" and row.data:
-        target += f" {row.data}"
+        # A function's repr holds its address, which differs between pytest-xdist's workers: every
+        # worker must collect the same ids.
+        target += f" {row.label or 'data'}" if callable(row.data) else f" {row.data}"
     return f"{row.method} {row.url_name}{target} as {row.persona} -> {row.expected}"
 
 

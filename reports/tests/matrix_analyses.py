@@ -139,6 +139,8 @@ ANALYSES_MATRIX = table(
     POST  reports:services                               302    405  405 405 405 405 405
     POST  reports:losses                                 302    405  405 405 405 405 405
     POST  reports:export        composition xlsx         302    405  405 405 405 405 405
+    GET   reports:dashboard_figures                      302    403  200 403 403 403 200
+    POST  reports:dashboard_figures                      302    405  405 405 405 405 405
     """,
     targets={
         "all years": {"data": {"year": "all"}},

@@ -128,6 +128,8 @@
   } else {
     drawAll();
   }
+  // A chart that arrives later (the dashboard card's body, fetched by htmx) is drawn on arrival.
+  document.addEventListener("htmx:afterSettle", drawAll);
   window.addEventListener("resize", resize);
   // Printing lays the page out anew (A4 width): the charts follow.
   window.addEventListener("beforeprint", resize);
