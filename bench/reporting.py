@@ -16,13 +16,14 @@ from urllib.parse import urlencode
 REPORTS = "/reports/"
 
 
-def report_pages(*, year):
-    """(label, url) of each measured analysis page: this year unless said otherwise."""
+def report_pages(*, year, supervisor):
+    """(label, url) of each measured analysis page: this year unless said otherwise; for a
+    ``supervisor`` also the figures of their dashboard card (loaded by htmx after the page)."""
 
     def q(path, **params):
         return f"{REPORTS}{path}?{urlencode(params)}"
 
-    return [
+    pages = [
         (f"reports: contribution, one year ({year})", q("contribution/", year=year)),
         ("reports: contribution, all years", q("contribution/", year="all")),
         ("reports: composition by level", q("composition/", dimension="level")),
@@ -30,9 +31,12 @@ def report_pages(*, year):
         ("reports: composition by satisfaction", q("composition/", dimension="satisfaction")),
         (f"reports: services ({year})", q("services/", year=year)),
         (f"reports: losses ({year})", q("losses/", year=year)),
-        # The supervisor's card (reports.dashboard) adds this year's contribution total to it.
         ("reports: dashboard", "/"),
     ]
+    if supervisor:
+        # The supervisor's card (reports.dashboard): this year's contribution, the open services.
+        pages.append(("reports: dashboard card's figures", f"{REPORTS}dashboard/"))
+    return pages
 
 
 def _last_quarter(today):

@@ -435,7 +435,9 @@ def main():
                 pages += _extra_loss_pages(manager_id=manager.pk, month=month)
             pages += [(f"losses: search {text!r}", f"{LOSSES}?{urlencode({'customer': text})}") for text in args.q]
         if args.app in ("reports", "all"):
-            pages += reporting.report_pages(year=timezone.localdate().year)
+            pages += reporting.report_pages(
+                year=timezone.localdate().year, supervisor=access.can(user, "services.assign_servicerequest")
+            )
         if args.only:
             pages = [page for page in pages if args.only in page[0]]
         client = Client()
