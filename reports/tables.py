@@ -2,6 +2,8 @@
 the same table over all its rows (reports.views.analyses), so the file holds the page's columns
 and values, numbers as numbers (each figure column's ``value_*``)."""
 
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from crm import formats
 from crm.display import display_name
 from crm.formats.durations import duration
+
+CENT = Decimal("0.01")
 
 FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
 NOWRAP = {"td": {"class": "text-nowrap"}}
@@ -60,7 +64,8 @@ class ContributionTable(tables.Table):
         return formats.money(value)
 
     def value_amount(self, value):
-        return value
+        # In cents whatever the database's Sum returned (SQLite: 154, PostgreSQL: 154.00).
+        return Decimal(value).quantize(CENT)
 
     def render_share(self, record):
         return percent(self.value_share(record))

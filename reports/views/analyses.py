@@ -144,11 +144,14 @@ def _year_span(year):
     return selectors.year_bounds(year) if year else (None, None)
 
 
-def build_contribution(request):
+def build_contribution(request, whole=False):
     form = ContributionForm(request.GET or None, user=request.user)
     values = form.values()
     start, end = _year_span(values["year"])
-    analysis = selectors.contribution_analysis(user=request.user, start=start, end=end, q=values["q"])
+    # The first page (the one everybody opens) reads its rows once, with one more to know there
+    # is a next page (LazyPaginator), and the chart's top 20 from them; an export (whole) all rows.
+    first = PER_PAGE + 1 if not whole and request.GET.get("page", "1") == "1" else None
+    analysis = selectors.contribution_analysis(user=request.user, start=start, end=end, q=values["q"], first=first)
     return {
         "form": form,
         "analysis": analysis,
@@ -159,7 +162,7 @@ def build_contribution(request):
     }
 
 
-def build_composition(request):
+def build_composition(request, whole=False):
     form = CompositionForm(request.GET or None, user=request.user)
     values = form.values()
     analysis = selectors.composition_analysis(user=request.user, dimension=values["dimension"])
@@ -174,7 +177,7 @@ def build_composition(request):
     }
 
 
-def build_services(request):
+def build_services(request, whole=False):
     form = ServicesForm(request.GET or None, user=request.user)
     values = form.values()
     start, end = selectors.year_bounds(values["year"])
@@ -189,7 +192,7 @@ def build_services(request):
     }
 
 
-def build_losses(request):
+def build_losses(request, whole=False):
     form = LossesForm(request.GET or None, user=request.user)
     values = form.values()
     start, end = _year_span(values["year"])
@@ -313,7 +316,7 @@ def export(request, analysis):
         messages.error(request, _("Choose a file format for the export: XLSX or CSV."))
         return redirect(f"reports:{analysis}")
     file_format = form.cleaned_data["file_format"]
-    context = BUILDERS[analysis](request)
+    context = BUILDERS[analysis](request, whole=True)
     values = list(context["table"].as_values())
     content, content_type = export_analysis(
         actor=request.user,
