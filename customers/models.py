@@ -187,6 +187,14 @@ class Customer(models.Model):
             models.Index(fields=["level", "name_pinyin", "id"], name="customer_level_idx"),
             models.Index(fields=["status", "name_pinyin", "id"], name="customer_status_idx"),
             models.Index(fields=["last_order_date"], name="customer_last_order_idx"),
+            # The recycle bin, newest first; and its few ids, read from this index alone, which the
+            # reports leave out for those who see every customer (sales.selectors: 125 ms of a
+            # sequential scan at a million customers → 0.3 ms).
+            models.Index(
+                fields=["-deleted_at", "-id"],
+                condition=models.Q(deleted_at__isnull=False),
+                name="customer_deleted_idx",
+            ),
             # PostgreSQL reads the customers shared with an account manager (by id, from their
             # grants) in this index alone: telling them from the manager's own (access.scope_parts)
             # and sorting them by pinyin for a list page (crm.paginators). SQLite ignores INCLUDE.
