@@ -91,7 +91,7 @@ def summary(request):
         totals = {key: sum(row[key] for row in rows) for key in ("customers", "due", "overdue")}
     else:
         totals = {
-            "customers": access.visible(user, Customer).count(),
+            "customers": selectors.customer_count(user=user),
             **_follow_up_counts(selectors.follow_ups(user=user, until=until), today, until),
         }
     return {**totals, "days": DUE_DAYS, "scope": "team" if access.sees_all(user, Customer) else "own"}

@@ -5,6 +5,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from crm import access
+from customers.models import Customer
+from customers.selectors import customer_count
 from customers.tests.factories import make_activity, make_customer, share
 
 
@@ -32,10 +35,11 @@ def test_dashboard_follow_ups_take_a_fixed_number_of_queries(client, manager_ann
         customer = make_customer(manager_ann)
         for day in range(count):
             make_activity(customer, next_follow_up=today + timedelta(days=day % 10))
-        # The whole dashboard: 9 for customers' cards and the shell, 2 for the opportunities card
-        # and 2 for the services card (their own counts: <app>/tests/test_panels.py), 1 for the
-        # losses card (customers/tests/test_loss_panels.py).
-        with django_assert_max_num_queries(13 + 1):
+        # The whole dashboard: 10 for customers' cards and the shell (the customer count reads
+        # the ids shared with her first: customers.selectors.customer_count), 2 for the
+        # opportunities card and 2 for the services card (their own counts:
+        # <app>/tests/test_panels.py), 1 for the losses card (customers/tests/test_loss_panels.py).
+        with django_assert_max_num_queries(14 + 1):
             assert client.get("/").status_code == 200
 
 
@@ -137,3 +141,15 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(
             assert client.get("/").status_code == 200
         measured.append(len(queries.captured_queries))
     assert measured[0] == measured[1]
+
+
+@pytest.mark.parametrize("persona", ["manager_ann", "manager_bob", "supervisor_sue", "viewer_vic", "admin"])
+def test_the_customer_count_is_the_number_of_customers_the_user_sees(personas, persona):
+    ann, bob = personas["manager_ann"], personas["manager_bob"]
+    make_customer(ann)
+    share(make_customer(bob), ann, actor=personas["supervisor_sue"])
+    make_customer(bob)
+    user = personas[persona]
+    assert customer_count(user=user) == access.visible(user, Customer).count()
+    assert customer_count(user=ann) == 2
+    assert customer_count(user=bob) == 2
