@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0003_audit_actor_names'),
-        ('customers', '0008_loss_records'),
+        ("crm", "0003_audit_actor_names"),
+        ("customers", "0008_loss_records"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['-deleted_at', '-id'], name='customer_deleted_idx'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", False)),
+                fields=["-deleted_at", "-id"],
+                name="customer_deleted_idx",
+            ),
         ),
     ]
