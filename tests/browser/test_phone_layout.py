@@ -3,11 +3,13 @@ not "2026-" over "11-23"), the table scrolls inside its wrapper instead of the p
 search shows its whole placeholder (issue 10, "Phones"; the rules are in static/css/app.css)."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from crm.demo import DEMO_USERS
-from customers.models import Customer
+from customers.actions.losses import confirm_loss
+from customers.models import Customer, LossRecord
 from sales.models import Order
 from tests.browser.conftest import ACTION_TIMEOUT, NAVIGATION_TIMEOUT, login
 
@@ -59,6 +61,13 @@ def test_phone_tables_keep_short_values_on_one_line_and_scroll_in_their_wrapper(
         login(page, "sue", PASSWORDS["sue"])
         page.wait_for_url(live_server.url + "/")
         customer = Customer.objects.filter(orders__isnull=False).first()
+        # A confirmed loss, so the loss analysis has a row (a long reason among them).
+        record = LossRecord.objects.filter(status__in=LossRecord.OPEN).order_by("id").first()
+        confirm_loss(
+            actor=get_user_model().objects.get(username="sue"),
+            record=record,
+            reason="客户改用竞争对手的产品，采购部门已确认今年不再续签合同",
+        )
         order = Order.objects.filter(customer=customer).first()
         pages = [
             reverse("customers:list"),
@@ -67,6 +76,12 @@ def test_phone_tables_keep_short_values_on_one_line_and_scroll_in_their_wrapper(
             reverse("sales:stock_list"),
             reverse("sales:order_list"),
             order.get_absolute_url(),
+            # the reports (issue 14): every year of the demo's orders and losses, so tables are full
+            reverse("reports:contribution") + "?year=all",
+            reverse("reports:composition") + "?dimension=credit",
+            reverse("reports:services"),
+            reverse("reports:losses") + "?year=all",
+            reverse("reports:management"),
         ]
         for path in pages:
             page.goto(live_server.url + path)
