@@ -323,6 +323,9 @@ SERVICE_ARCHIVE_SATISFACTION = env_int("SERVICE_ARCHIVE_SATISFACTION", 3, minimu
 if SERVICE_ARCHIVE_SATISFACTION > 5:  # satisfaction is 1 to 5 stars: above 5, nothing would archive
     raise ConfigError(f"SERVICE_ARCHIVE_SATISFACTION must be at most 5, not {SERVICE_ARCHIVE_SATISFACTION}")
 
+# Exports (the customer list's and every analysis's) one user may make per rolling hour; 0: no limit.
+EXPORT_RATE_LIMIT = env_int("EXPORT_RATE_LIMIT", 20, minimum=0)
+
 LOG_LEVEL = env_str("LOG_LEVEL", "WARNING").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
