@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm import views
+from crm import csp, views
 from crm.forms import LoginForm
 
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
+    path("csp-report/", csp.csp_report, name="csp_report"),
     path("customers/", include("customers.urls")),
     path("opportunities/", include("opportunities.urls")),
     path("services/", include("services.urls")),
