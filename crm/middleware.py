@@ -82,3 +82,18 @@ class ControlCharacterMiddleware:
 
 def _holds_nul(query):
     return any("\x00" in name or any("\x00" in value for value in values) for name, values in query.lists())
+
+
+class PermissionsPolicyMiddleware:
+    """Sets Permissions-Policy (settings.PERMISSIONS_POLICY) on every response: the CRM uses no
+    camera, microphone, location or payment, so no page, nor anything injected into one, may ask
+    for them. Django has no setting for this header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.header)
+        return response

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.urls import reverse_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -137,6 +139,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "crm.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Locale reads no session (Django 4.0 dropped the session language), so it may come first; the
     # NUL guard then answers in the user's language, before the session cookie reaches the database.
@@ -288,6 +292,31 @@ if env_bool("BEHIND_HTTPS_PROXY", False):
 # client address is REMOTE_ADDR, which can't be forged; set it only when a proxy really is there.
 PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Browser features no page uses, refused to every page (crm.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = ["camera", "microphone", "geolocation", "payment"]
+# Content-Security-Policy (django-csp): every script, style, image, font and request from our own
+# origin only, and nothing inline: no <script> without src, no <style>, no style="" or on...=""
+# attributes in markup (crm/tests/test_csp.py checks the templates). ECharts and Bootstrap set
+# styles through the DOM, which the policy allows; htmx's own inline indicator style and eval are
+# switched off by the htmx-config meta tag in templates/base.html. Blocked things are reported to
+# crm.csp.csp_report, which logs them. Pictures may also be data: URLs (icons, ECharts' SVG).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": reverse_lazy("csp_report"),
+    },
+}
 
 # django-guardian: no AnonymousUser row in the user table.
 ANONYMOUS_USER_NAME = None
