@@ -17,6 +17,7 @@ NAVIGATION = [
     (_("Stock"), "sales:stock_list", "boxes", "module:sales"),
     (_("Orders"), "sales:order_list", "receipt", "module:sales"),
     (_("Audit log"), "audit", "journal-text", "auditlog.view_logentry"),
+    (_("Export log"), "exports", "download", "auditlog.view_logentry"),
 ]
 
 # Entries that open a dropdown of their pages: (label, url name, icon, permission needed, count).

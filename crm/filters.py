@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
+from crm.audit import EVENT_LABELS
 from crm.audit_display import action_choices, action_condition, model_label
 from crm.display import display_name
 from crm.forms import SaneDateFilter
@@ -64,3 +65,36 @@ class AuditLogFilter(django_filters.FilterSet):
 
     def filter_action(self, queryset, name, value):
         return queryset.filter(action_condition(value))
+
+
+# The events the export log lists (crm.audit.EVENT_LABELS names them).
+EXPORT_LOG_EVENTS = ("export", "transfer")
+
+
+def _export_log_events():
+    return [(event, EVENT_LABELS[event]) for event in EXPORT_LOG_EVENTS]
+
+
+class ExportLogFilter(django_filters.FilterSet):
+    """The export log's filters: who, which kind of event, from and to which day."""
+
+    actor = UserFilter(queryset=_actors, label=_("User"))
+    event = django_filters.ChoiceFilter(
+        choices=_export_log_events, field_name="additional_data__event", label=_("Event")
+    )
+    date_from = SaneDateFilter(
+        field_name="timestamp",
+        lookup_expr="date__gte",
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = SaneDateFilter(
+        field_name="timestamp",
+        lookup_expr="date__lte",
+        label=_("To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = LogEntry
+        fields = ["actor", "event", "date_from", "date_to"]

@@ -20,6 +20,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("audit/", views.AuditLogView.as_view(), name="audit"),
+    path("audit/exports/", views.ExportLogView.as_view(), name="exports"),
     path("csp-report/", csp.csp_report, name="csp_report"),
     path("customers/", include("customers.urls")),
     path("opportunities/", include("opportunities.urls")),

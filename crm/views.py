@@ -6,9 +6,9 @@ from django_filters.views import FilterView
 
 from crm import access
 from crm.dashboard import render_cards
-from crm.filters import AuditLogFilter
+from crm.filters import EXPORT_LOG_EVENTS, AuditLogFilter, ExportLogFilter
 from crm.mixins import ListPageMixin, PermissionRequiredMixin
-from crm.tables import AuditLogTable
+from crm.tables import AuditLogTable, ExportLogTable
 
 
 @login_required
@@ -27,6 +27,20 @@ class AuditLogView(PermissionRequiredMixin, ListPageMixin, FilterView):
 
     def get_queryset(self):
         return access.visible(self.request.user, LogEntry).select_related("actor", "content_type")
+
+
+class ExportLogView(AuditLogView):
+    """Every export and transfer for administrators (the audit page's permission), newest first:
+    their audit rows (crm.audit.record_bulk_event), filtered by user, event and date."""
+
+    template_name = "crm/export_log.html"
+    table_class = ExportLogTable
+    filterset_class = ExportLogFilter
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().filter(action=LogEntry.Action.ACCESS, additional_data__event__in=EXPORT_LOG_EVENTS)
+        )
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -14,6 +14,7 @@ MATRIX = table(
     GET   password_change_done                      302    200  200 200 200 200 200
     POST  set_language         English              302    302  302 302 302 302 302
     GET   audit                                     302    200  403 403 403 403 200
+    GET   exports                                   302    200  403 403 403 403 200
     # The browser's CSP violation reports, signed in or not (crm/tests/test_csp.py sends real ones):
     # a form body is not a report.
     POST  csp_report                                400    400  400 400 400 400 400

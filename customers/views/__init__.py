@@ -11,6 +11,7 @@ from django.views.generic import CreateView, UpdateView
 from django_filters.views import FilterView
 
 from crm import access
+from crm.exports import refuse_over_limit
 from crm.forms import prepare_filter_form
 from crm.mixins import ListPageMixin, PermissionRequiredMixin
 from crm.security import client_ip
@@ -299,7 +300,8 @@ def activity_delete(request, code, pk):
 
 @login_required
 def customer_export(request):
-    """Export the filtered customer list (superusers only); every export is audited."""
+    """Export the filtered customer list (superusers only); every export is audited, and refused
+    past the hourly limit (crm.exports)."""
     access.require(request.user, "customers.export_customer")
     filterset = CustomerFilter(
         request.GET or None, queryset=selectors.customer_list(user=request.user), request=request
@@ -308,6 +310,9 @@ def customer_export(request):
     form = ExportForm(request.GET or None)
     if "file_format" not in request.GET or not form.is_valid() or not filterset.is_valid():
         return render(request, "customers/customer_export.html", {"form": form, "filter": filterset})
+    refused = refuse_over_limit(request, request.path)
+    if refused is not None:
+        return refused
     file_format = form.cleaned_data["file_format"]
     body, content_type = actions.export_customers(
         actor=request.user,

@@ -23,6 +23,7 @@ from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
 from crm import access
+from crm.exports import refuse_over_limit
 from crm.security import client_ip
 from reports import selectors
 from reports.actions.exports import export_analysis
@@ -306,7 +307,8 @@ def losses(request):
 @login_required
 @require_GET
 def export(request, analysis):
-    """An analysis's whole table as XLSX or CSV, filtered as its page; audited (the action)."""
+    """An analysis's whole table as XLSX or CSV, filtered as its page; audited (the action), and
+    refused past the hourly limit (crm.exports), back on the analysis's page."""
     if analysis not in BUILDERS:
         raise Http404
     _require_analyses(request.user)
@@ -315,6 +317,9 @@ def export(request, analysis):
     if not form.is_valid():
         messages.error(request, _("Choose a file format for the export: XLSX or CSV."))
         return redirect(f"reports:{analysis}")
+    refused = refuse_over_limit(request, reverse(f"reports:{analysis}"))
+    if refused is not None:
+        return refused
     file_format = form.cleaned_data["file_format"]
     context = BUILDERS[analysis](request, whole=True)
     values = list(context["table"].as_values())
