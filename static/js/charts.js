@@ -107,6 +107,9 @@
     if (!source || typeof echarts === "undefined") {
       return;
     }
+    // The height comes as data (the content security policy forbids style="" in markup); a script
+    // may set a style through the DOM.
+    element.style.height = element.getAttribute("data-height") || "";
     var chart = echarts.init(element, null, {renderer: "svg", locale: locale()});
     chart.setOption(option(JSON.parse(source.textContent)));
     element.setAttribute("data-drawn", "true");
