@@ -135,15 +135,19 @@ class ExportLogTable(AuditLogTable):
 
     def render_filter(self, record):
         data = _details(record)
+        model = record.content_type.model_class()
         filters = dict(data["filter"]) if isinstance(data.get("filter"), dict) else {}
         parts = []
-        if data.get("event") == "transfer" and data.get("from"):
-            filters.setdefault("from", data["from"])
-        described = _describe_filter(record.content_type.model_class(), filters, self.names)
+        if data.get("event") == "transfer":
+            # whose customers moved to whom, then how they were chosen
+            source = filters.pop("from", None) or data.get("from")
+            if source:
+                parts.append(_describe_filter(model, {"from": source}, self.names))
+            if data.get("to"):
+                parts.append(labelled(pgettext("transfer", "to"), self.names.user(str(data["to"]))))
+        described = _describe_filter(model, filters, self.names)
         if described:
             parts.append(described)
-        if data.get("event") == "transfer" and data.get("to"):
-            parts.append(labelled(pgettext("transfer", "to"), self.names.user(str(data["to"]))))
         return pgettext("list of changes", "; ").join(parts) or gettext("none")
 
     def render_rows(self, record):
