@@ -15,6 +15,7 @@ from django.utils import timezone
 from crm.audit import record_bulk_event
 from crm.exports import exports_in_last_hour
 from crm.models import DictionaryEntry
+from crm.testing.world import make_persona
 from crm.tests.test_settings import check_deploy, manage, one_line_error, production_env
 from customers import actions
 from customers.models import Customer
@@ -104,6 +105,14 @@ def test_administrators_see_every_export_and_transfer_newest_first(client, log_w
     assert rows[-1].startswith("2020-01-15 ")
 
 
+def test_an_unfiltered_export_and_a_deleted_users_export_read_as_such(client, admin, roles):
+    departed = make_persona("superuser_sam")
+    export_customers(departed)
+    departed.delete()
+    (row,) = table_rows(log_page(client, admin))
+    assert row.split(" | ")[1:] == ["Superuser Sam (deleted user)", "Export", "Customers", "none", "0", "CSV", "—"]
+
+
 def test_superusers_see_the_same_log(client, log_world):
     admin_rows = table_rows(log_page(client, log_world["admin"]))
     assert table_rows(log_page(client, log_world["sam"])) == admin_rows
@@ -123,7 +132,15 @@ def test_anonymous_visitors_are_sent_to_login(client, db):
 
 
 def test_the_log_speaks_chinese_by_default(client, log_world):
-    rows = table_rows(log_page(client, log_world["admin"], language="zh-hans"))
+    response = log_page(client, log_world["admin"], language="zh-hans")
+    html = response.content.decode()
+    assert "导出日志</h1>" in html
+    headers = [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<th[^>]*>(.*?)</th>", html, re.S)
+    ]
+    assert headers == ["时间", "用户", "事件", "内容", "筛选", "行数", "格式", "IP 地址"]
+    rows = table_rows(response)
+    assert rows[2].split(" | ")[3:] == ["客户", "搜索：安诚", "2", "CSV", "—"]
     assert rows[1].split(" | ")[2] == "导出"
     assert rows[0].split(" | ")[2] == "移交"
 
