@@ -390,7 +390,10 @@ def _describe_grant(entry, fields, changes, names):
     )
 
 
-def _describe_filter(model, filters, names):
+def describe_filter(model, filters, names):
+    """A bulk row's filter as people read it ("search: 安诚, year: 2025"): each key by its field's
+    or FILTER_LABELS' name, values by value_text; "" for no filter. The audit page and the export
+    log (crm.tables.ExportLogTable) word it alike."""
     fields = _model_fields(model)
     parts = []
     for key, value in filters.items():
@@ -435,7 +438,7 @@ def _describe_bulk(entry, model, data, names):
     if event == "export" and data.get("analysis"):
         analysis = data["analysis"]
         parts.append(labelled(gettext("analysis"), str(ANALYSIS_LABELS.get(analysis, analysis))))
-    described = _describe_filter(model, filters, names)
+    described = describe_filter(model, filters, names)
     if event == "export" or described:
         parts.append(labelled(gettext("filter"), described or gettext("none")))
     rows = data.get("rows")

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from crm.audit import actor_name, actor_was_deleted
 from crm.audit_display import (
     ANALYSIS_LABELS,
-    _describe_filter,
     action_label,
     describe_changes,
+    describe_filter,
     model_label,
     object_text,
     parent_of,
@@ -142,10 +142,10 @@ class ExportLogTable(AuditLogTable):
             # whose customers moved to whom, then how they were chosen
             source = filters.pop("from", None) or data.get("from")
             if source:
-                parts.append(_describe_filter(model, {"from": source}, self.names))
+                parts.append(describe_filter(model, {"from": source}, self.names))
             if data.get("to"):
                 parts.append(labelled(pgettext("transfer", "to"), self.names.user(str(data["to"]))))
-        described = _describe_filter(model, filters, self.names)
+        described = describe_filter(model, filters, self.names)
         if described:
             parts.append(described)
         return pgettext("list of changes", "; ").join(parts) or gettext("none")
