@@ -63,18 +63,19 @@ def sign_in(page, username):
     expect(page.locator("[data-testid=dashboard]")).to_be_visible()
 
 
-def expect_charts_drawn(page, at_least):
-    """Every chart of the page drawn as an SVG with shapes and text, at its data-height."""
+def expect_charts_drawn(page, heights):
+    """The page's charts, one a height, each drawn as an SVG with shapes and text at its height."""
     charts = page.locator(".report-chart")
-    expect(charts.nth(at_least - 1)).to_be_attached()
-    for index in range(charts.count()):
+    expect(charts).to_have_count(len(heights))
+    for index, height in enumerate(heights):
         chart = charts.nth(index)
+        expect(chart).to_have_attribute("data-height", height)
         expect(chart).to_have_attribute("data-drawn", "true")
         expect(chart.locator("svg path").first).to_be_attached()
         expect(chart.locator("svg")).to_contain_text(re.compile(r"\S"))
-        # the height of its data-height, which static/js/charts.js sets (no style="" in markup)
-        wanted = int(chart.get_attribute("data-height").removesuffix("px"))
-        assert abs(chart.bounding_box()["height"] - wanted) <= 1
+        # static/js/charts.js sets the height from data-height (no style="" in markup) before it
+        # draws, and marks the chart drawn after
+        assert abs(chart.bounding_box()["height"] - int(height.removesuffix("px"))) <= 1
 
 
 def visit(page, path, ready):
@@ -89,20 +90,24 @@ def walk(page, username):
     # The dashboard: the supervisor's figures card comes by htmx and holds a chart.
     if username == "sue":
         expect(page.locator("[data-testid=reports-figures]")).to_be_visible()
-        expect_charts_drawn(page, at_least=1)
+        expect_charts_drawn(page, ["220px"])
     assert violations(page) == [], "dashboard"
     customer = Customer.objects.filter(account_manager__username="ann").order_by("code").first()
     visit(page, "/customers/", "table tbody tr")
     visit(page, customer.get_absolute_url(), f"text={customer.name}")
     visit(page, "/reports/contribution/?year=all", ".report-chart")
-    expect_charts_drawn(page, at_least=1)
+    expect_charts_drawn(page, ["360px"])
     assert violations(page) == [], "contribution chart"
     if username == "ann":
         choose_customer(page, customer)
     if username == "sue":
         report = ManagementReport.objects.filter(status=ManagementReport.Status.SUBMITTED).order_by("pk").first()
         visit(page, report.get_absolute_url(), ".report-chart")
-        expect_charts_drawn(page, at_least=4)
+        # contribution (if any orders), the composition's three parts, services, losses (if any)
+        figures = report.figures
+        contribution = ["360px"] if figures["contribution"]["top"] else []
+        losses = ["360px"] if figures["losses"]["rows"] else []
+        expect_charts_drawn(page, [*contribution, "300px", "300px", "300px", "360px", *losses])
         assert violations(page) == [], "management report charts"
         assign_inline(page)
 
