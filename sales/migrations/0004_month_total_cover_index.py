@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0008_loss_records'),
-        ('sales', '0003_fill_customermonthtotal'),
+        ("customers", "0008_loss_records"),
+        ("sales", "0003_fill_customermonthtotal"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='customermonthtotal',
-            index=models.Index(fields=['customer', 'month'], include=('amount', 'orders'), name='month_total_cover_idx'),
+            model_name="customermonthtotal",
+            index=models.Index(
+                fields=["customer", "month"], include=("amount", "orders"), name="month_total_cover_idx"
+            ),
         ),
     ]
