@@ -42,22 +42,22 @@ class ContentTypeFilter(django_filters.ModelChoiceFilter):
     field_class = ContentTypeChoiceField
 
 
+def timestamp_day(comparison, label):
+    """A date box filtering audit rows by their timestamp's day (``comparison``: "gte", "lte")."""
+    return SaneDateFilter(
+        field_name="timestamp",
+        lookup_expr=f"date__{comparison}",
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 class AuditLogFilter(django_filters.FilterSet):
     actor = UserFilter(queryset=_actors, label=_("User"))
     content_type = ContentTypeFilter(queryset=_audited_models, label=_("Model"))
     action = django_filters.ChoiceFilter(choices=action_choices, method="filter_action", label=_("Action"))
-    date_from = SaneDateFilter(
-        field_name="timestamp",
-        lookup_expr="date__gte",
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = SaneDateFilter(
-        field_name="timestamp",
-        lookup_expr="date__lte",
-        label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = timestamp_day("gte", _("From"))
+    date_to = timestamp_day("lte", _("To"))
 
     class Meta:
         model = LogEntry
@@ -82,18 +82,8 @@ class ExportLogFilter(django_filters.FilterSet):
     event = django_filters.ChoiceFilter(
         choices=_export_log_events, field_name="additional_data__event", label=_("Event")
     )
-    date_from = SaneDateFilter(
-        field_name="timestamp",
-        lookup_expr="date__gte",
-        label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = SaneDateFilter(
-        field_name="timestamp",
-        lookup_expr="date__lte",
-        label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = timestamp_day("gte", _("From"))
+    date_to = timestamp_day("lte", _("To"))
 
     class Meta:
         model = LogEntry
