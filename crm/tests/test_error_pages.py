@@ -9,7 +9,7 @@ import logging
 
 import pytest
 from django.test import Client
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 
 from customers.tests.factories import make_customer
 
@@ -18,7 +18,8 @@ def broken_view(request):
     raise RuntimeError("a bug in a view")
 
 
-urlpatterns = [path("broken/", broken_view)]
+# The project's URLs too: every response names the CSP's report URL (settings.CONTENT_SECURITY_POLICY).
+urlpatterns = [path("broken/", broken_view), path("", include("crm.urls"))]
 
 
 @pytest.fixture

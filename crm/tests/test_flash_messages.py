@@ -218,6 +218,15 @@ def page_below_one(client, world):
     return client.get(reverse("audit"), {"page": 0}, follow=True), ["0"]
 
 
+def export_past_the_limit(client, world):
+    sam = world["superuser_sam"]
+    for _number in range(settings.EXPORT_RATE_LIMIT):
+        actions.export_customers(actor=sam, customers=Customer.objects.all(), file_format="csv")
+    client.force_login(sam)
+    answer = client.get(reverse("customers:export"), {"file_format": "csv"}, follow=True)
+    return answer, [str(settings.EXPORT_RATE_LIMIT)]
+
+
 VIEWS = "customers/views/__init__.py"
 SCENARIOS = {
     f"{VIEWS}::CustomerFormMixin.form_valid::self.success_message % {{'name': self.object.name}}": [
@@ -235,6 +244,7 @@ SCENARIOS = {
     f"{VIEWS}::_child_delete::spec['deleted']": [delete_contact, delete_activity],
     f"{VIEWS}::customer_transfer::message % {{'count': moved}}": [transfer_customers],
     f"{VIEWS}::customer_transfer::CHANGED_SINCE_PREVIEW": [confirm_a_transfer_that_changed_since_its_preview],
+    "crm/exports.py::refuse_over_limit::refusal": [export_past_the_limit],
     "crm/mixins.py::ListPageMixin.get::error.message": [
         customer_page_past_the_end,
         order_page_that_is_no_number,
