@@ -501,6 +501,7 @@ def main():
     parser.add_argument(
         "--replace-orders", action="store_true", help="empty the order, order line and month total tables first"
     )
+    parser.add_argument("--audit", type=int, default=0, help="audit log rows to add (bench/seed_audit.py)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument(
@@ -511,8 +512,13 @@ def main():
         parser.error(
             "--customers, --opportunities, --services, --orders and --contacts-per-customer must not be negative"
         )
-    if not (args.customers or args.opportunities or args.services or args.losses or args.orders or args.month_totals):
-        parser.error("give --customers, --opportunities, --services, --losses, --orders or --month-totals (or several)")
+    if args.audit < 0:
+        parser.error("--audit must not be negative")
+    if (
+        not (args.customers or args.opportunities or args.services or args.losses or args.orders or args.month_totals)
+        and not args.audit
+    ):
+        parser.error("give --customers, --opportunities, --services, --losses, --orders, --month-totals or --audit")
     if args.order_lines is None:
         args.order_lines = 6 * args.orders
     if args.orders and not args.orders <= args.order_lines <= 100 * args.orders:
@@ -550,6 +556,18 @@ def main():
         _load_orders(args, lap)
     elif args.month_totals:
         _fill_month_totals(lap)
+    if args.audit:
+        import seed_audit
+
+        seed_audit.load(
+            total=args.audit,
+            seed=args.seed,
+            workers=args.workers,
+            keep_indexes=args.keep_indexes,
+            lap=lap,
+            drop_secondary=_drop_secondary,
+            reader=_Reader,
+        )
 
 
 def _load_customers(args, lap):
