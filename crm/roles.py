@@ -102,6 +102,9 @@ ROLE_PERMISSIONS = {
         *_READ_CATALOGUE,
         "customers.share_customer",
         "customers.restore_customer",
+        # import customers and their contacts from a file (customers.imports)
+        "customers.import_customer",
+        "customers.view_customerimport",
         *_MANAGE_OPPORTUNITIES,
         *_MANAGE_SERVICES,
         # postpone (with a measure) or confirm the loss of any customer

@@ -408,3 +408,77 @@ class LossMeasure(models.Model):
 
     def __str__(self):
         return self.text[:50]
+
+
+class CustomerImport(models.Model):
+    """One import of a customer file (customers.imports): checked first (a preview that writes
+    nothing), then written once the user confirms. The file lives in ``settings.IMPORT_DIR`` and
+    the job's state and progress here, so any app process can run it or answer its page."""
+
+    class Status(models.TextChoices):
+        PREVIEWING = "previewing", pgettext_lazy("import status", "Checking")
+        PREVIEWED = "previewed", pgettext_lazy("import status", "Checked")
+        IMPORTING = "importing", pgettext_lazy("import status", "Importing")
+        DONE = "done", pgettext_lazy("import status", "Imported")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("import status", "Cancelled")
+
+    RUNNING = (Status.PREVIEWING, Status.IMPORTING)
+    # Which status may follow which (the actions move them).
+    TRANSITIONS = {
+        Status.PREVIEWING: {Status.PREVIEWED, Status.FAILED},
+        Status.PREVIEWED: {Status.IMPORTING, Status.CANCELLED},
+        Status.IMPORTING: {Status.DONE, Status.FAILED},
+        Status.DONE: set(),
+        Status.FAILED: set(),
+        Status.CANCELLED: set(),
+    }
+
+    file_name = models.CharField(_("file"), max_length=200)
+    # Relative to settings.IMPORT_DIR; emptied when the job ends and its file is removed.
+    file_path = models.CharField(max_length=300, blank=True, editable=False)
+    errors_path = models.CharField(max_length=300, blank=True, editable=False)
+    default_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account manager of rows without one"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWING)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(_("new"), default=0)
+    updated_count = models.PositiveIntegerField(_("changed"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    message = models.TextField(blank=True)
+    # The uploader's language: the messages and the file of rejected rows are written in it.
+    language = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+        permissions = [("import_customer", _("Can import customers from a file"))]
+
+    def __str__(self):
+        return self.file_name
+
+    def get_absolute_url(self):
+        return reverse("customers:import_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_running(self):
+        return self.status in self.RUNNING
+
+    def can_move_to(self, status):
+        return status in self.TRANSITIONS.get(self.status, set())
