@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from crm import access
+from crm import access, replica
 from crm.exports import refuse_over_limit
 from crm.security import client_ip
 from reports import selectors
@@ -241,21 +241,24 @@ def _export_links(request, name):
 
 def _analysis_page(request, name):
     _require_analyses(request.user)
-    context = BUILDERS[name](request)
-    table = context["table"]
-    if name in PAGED:
-        RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
-    else:
-        RequestConfig(request, paginate=False).configure(table)
     can_export = access.can(request.user, EXPORT_PERMISSIONS[name])
-    context.update(
-        name=name,
-        title=TITLES[name],
-        description=DESCRIPTIONS[name],
-        filter={"form": context["form"], "is_bound": context["form"].is_bound},
-        export_links=_export_links(request, name) if can_export else [],
-    )
-    return render(request, f"reports/analysis_{name}.html", context)
+    # The figures come from the read replica if there is one (crm.replica); who may see them was
+    # decided on the primary, above.
+    with replica.reading():
+        context = BUILDERS[name](request)
+        table = context["table"]
+        if name in PAGED:
+            RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": PER_PAGE}).configure(table)
+        else:
+            RequestConfig(request, paginate=False).configure(table)
+        context.update(
+            name=name,
+            title=TITLES[name],
+            description=DESCRIPTIONS[name],
+            filter={"form": context["form"], "is_bound": context["form"].is_bound},
+            export_links=_export_links(request, name) if can_export else [],
+        )
+        return render(request, f"reports/analysis_{name}.html", context)
 
 
 @login_required
@@ -321,15 +324,19 @@ def export(request, analysis):
     if refused is not None:
         return refused
     file_format = form.cleaned_data["file_format"]
-    context = BUILDERS[analysis](request, whole=True)
-    values = list(context["table"].as_values())
+    # The rows from the read replica if there is one; the limit above and the audit row of the
+    # export, below, on the primary (crm.replica).
+    with replica.reading():
+        context = BUILDERS[analysis](request, whole=True)
+        values = list(context["table"].as_values())
+        filters = context["form"].filters()
     content, content_type = export_analysis(
         actor=request.user,
         remote_addr=client_ip(request),
         analysis=analysis,
         rows=values[1:],
         headers=values[0],
-        filters=context["form"].filters(),
+        filters=filters,
         file_format=file_format,
     )
     response = HttpResponse(content, content_type=content_type)
