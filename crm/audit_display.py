@@ -60,7 +60,7 @@ PARENT_FIELDS = {
 }
 
 # Events about many rows at once (record_bulk_event), described from their details.
-BULK_EVENTS = {"export", "transfer", "import"}
+BULK_EVENTS = {"export", "transfer", "import", "archive_audit"}
 # What a bulk row's filter keys mean when they aren't a field of its model; keys not worth showing.
 FILTER_LABELS = {
     "q": _("search"),
@@ -433,6 +433,10 @@ def _describe_bulk(entry, model, data, names):
             parts.append(labelled(FILTER_LABELS["codes"], text_list(codes)))
         else:
             parts.append(gettext("all of their customers"))
+    if event == "archive_audit":
+        # crm.actions.archive_audit_log: the entries before the cutoff went into the file.
+        parts.append(labelled(gettext("entries before"), _local_datetime(data.get("cutoff"))))
+        parts.append(labelled(gettext("file"), data.get("file", "")))
     if event == "import" and data.get("file"):
         parts.append(labelled(gettext("file"), data["file"]))
     if event == "export" and data.get("analysis"):
