@@ -4,11 +4,14 @@ import time
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm.security import client_ip
+from crm.two_factor import owes_second_step
 
 
 class AuditMiddleware(AuditlogMiddleware):
@@ -97,3 +100,34 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class TwoFactorMiddleware:
+    """Until a signed-in session has passed the second step of sign-in (crm.two_factor), it reaches
+    only that step's pages, logout, the language switch and CSP reports: any other page redirects
+    to the step, which sends a user without a device on to enrolment, then back where they were
+    going. Pages no URL names (static files, 404) are left alone."""
+
+    ALLOWED = {
+        "login",
+        "logout",
+        "two_factor_verify",
+        "two_factor_enrol",
+        "two_factor_qr",
+        "set_language",
+        "csp_report",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.view_name in self.ALLOWED or not request.user.is_authenticated:
+            return None
+        if owes_second_step(request):
+            return redirect_to_login(request.get_full_path(), reverse("two_factor_verify"))
+        return None

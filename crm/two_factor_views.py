@@ -69,14 +69,15 @@ def verify(request):
         try:
             two_factor.verify_second_factor(request=request, code=form.cleaned_data["code"])
         except two_factor.TwoFactorError as refusal:
-            if getattr(request, "axes_locked_out", False):
+            if getattr(request, "axes_locked_out", False) or two_factor.locked_out(request, user):
                 request.axes_locked_out = False  # answered here, signed out, not by axes' middleware
                 logout(request)
                 return locked_out(request)
             form.add_error(None, str(refusal))
         else:
             return redirect(next_url)
-    return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url, "two_factor_step": True}
+    return render(request, "registration/two_factor_verify.html", context)
 
 
 @never_cache
@@ -113,6 +114,8 @@ def enrol(request):
         "next": next_url,
         "secret": two_factor.secret_for_typing(secret),
         "required": two_factor.requires_two_factor(user),
+        # the menu is hidden while the session owes the step: nothing in it could be reached
+        "two_factor_step": two_factor.owes_second_step(request),
     }
     return render(request, "registration/two_factor_enrol.html", context)
 

@@ -2,16 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from crm import csp, views
-from crm.forms import LoginForm
+from crm import csp, two_factor_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
-        name="login",
-    ),
+    path("accounts/login/", two_factor_views.LoginView.as_view(), name="login"),
+    path("accounts/two-factor/", two_factor_views.enrol, name="two_factor_enrol"),
+    path("accounts/two-factor/qr.svg", two_factor_views.qr_code, name="two_factor_qr"),
+    path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

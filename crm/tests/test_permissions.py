@@ -15,6 +15,16 @@ MATRIX = table(
     POST  set_language         English              302    302  302 302 302 302 302
     GET   audit                                     302    200  403 403 403 403 200
     GET   exports                                   302    200  403 403 403 403 200
+    # Two-factor sign-in (crm/tests/test_two_factor.py walks it): a forced login of admin and sam is
+    # a verified one with an app device, so their code step passes on and enrolment shows its
+    # status; the others may set it up (an empty code is refused).
+    GET   two_factor_enrol                          302    200  200 200 200 200 200
+    POST  two_factor_enrol                          302    302  200 200 200 200 302
+    GET   two_factor_qr                             302    200  200 200 200 200 200
+    GET   two_factor_verify                         302    302  302 302 302 302 302
+    POST  two_factor_verify                         302    302  302 302 302 302 302
+    GET   two_factor_recovery_codes                 302    302  302 302 302 302 302
+    POST  two_factor_recovery_codes                 302    302  302 302 302 302 302
     # The browser's CSP violation reports, signed in or not (crm/tests/test_csp.py sends real ones):
     # a form body is not a report.
     POST  csp_report                                400    400  400 400 400 400 400

@@ -94,11 +94,26 @@ def submit(page, selector):
 
 
 def login(page, username, password):
-    """Fill in the login form and wait for the answer: the next page, or the form with errors."""
+    """Fill in the login form and wait for the answer: the next page, or the form with errors.
+    When the CRM asks for a sign-in code (two-factor sign-in), type the one the user's authenticator
+    app would show: the test knows the app's key (the demo's, crm.demo.DEMO_TWO_FACTOR_KEY)."""
     page.goto(f"{page.base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     submit(page, "button[type=submit]")
+    if "/accounts/two-factor/verify/" in page.url:
+        type_app_code(page, username)
+
+
+def type_app_code(page, username):
+    """On the sign-in code page: type the current code of ``username``'s authenticator app."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from crm.testing.two_factor import app_code
+
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    page.fill("input[name=code]", app_code(device))
+    submit(page, "[data-testid=two-factor-submit]")
 
 
 # The two widths every page is looked at: a desktop window and a 390 px phone (plain viewports:

@@ -12,6 +12,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=60, help="how many demo customers to create (default 60)")
+        parser.add_argument(
+            "--recovery-codes",
+            action="store_true",
+            help="print new two-factor recovery codes for the demo administrator and superuser (the old stop working)",
+        )
 
     def handle(self, *args, **options):
         if options["customers"] < 0:
