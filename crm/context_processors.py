@@ -33,6 +33,7 @@ SUBMENUS = {
         (_("New customer"), "customers:create", "plus-lg", "customers.add_customer", None),
         (_("Loss warnings"), "customers:losses", "exclamation-triangle", None, None),
         (_("Recycle bin"), "customers:bin", "trash", "customers.restore_customer", None),
+        (_("Import customers"), "customers:import", "upload", "customers.import_customer", None),
     ],
     "services:list": [
         (

@@ -1,6 +1,7 @@
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -399,3 +400,30 @@ class ConfirmLossForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         show_limit(self.fields["reason"])
+
+
+class ImportForm(forms.Form):
+    """A customer file to import (customers.imports): its kind and size are checked here, its rows
+    by the preview that follows."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("An Excel workbook (.xlsx) or a CSV file in UTF-8 with the columns of the template."),
+    )
+    default_manager = ManagerChoiceField(
+        label=_("Account manager of new customers whose row names none"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default_manager"].queryset = selectors.account_managers()
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Choose an Excel workbook (.xlsx) or a CSV file (.csv)."))
+        if upload.size > settings.IMPORT_MAX_MB * 1024 * 1024:
+            limit = {"size": settings.IMPORT_MAX_MB}
+            raise forms.ValidationError(_("The file is larger than %(size)d MB: split it into smaller files.") % limit)
+        return upload

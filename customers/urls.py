@@ -1,7 +1,7 @@
 from django.urls import path
 
 from customers import views
-from customers.views import losses
+from customers.views import imports, losses
 
 app_name = "customers"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("bin/", views.recycle_bin, name="bin"),
     path("export/", views.customer_export, name="export"),
     path("transfer/", views.customer_transfer, name="transfer"),
+    path("import/", imports.import_upload, name="import"),
+    path("import/template/", imports.import_template, name="import_template"),
+    path("import/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("import/<int:pk>/progress/", imports.import_progress, name="import_progress"),
+    path("import/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/cancel/", imports.import_cancel, name="import_cancel"),
+    path("import/<int:pk>/errors/", imports.import_errors, name="import_errors"),
     path("losses/", losses.loss_list, name="losses"),
     path("losses/<int:pk>/", losses.loss_detail, name="loss_detail"),
     path("losses/<int:pk>/postpone/", losses.loss_postpone, name="loss_postpone"),

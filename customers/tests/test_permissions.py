@@ -27,7 +27,15 @@ from crm.testing.matrix import (
 from crm.testing.world import copy_world, make_personas, shared_world
 from customers.actions.losses import confirm_loss, detect_losses
 from customers.forms import TransferForm
-from customers.models import Activity, Contact, Customer, CustomerUserObjectPermission, LossMeasure, LossRecord
+from customers.models import (
+    Activity,
+    Contact,
+    Customer,
+    CustomerImport,
+    CustomerUserObjectPermission,
+    LossMeasure,
+    LossRecord,
+)
 from customers.tests.factories import OWNER, customer_world, grants, region
 
 # What each persona holds on each customer of the world, besides anonymous.
@@ -267,6 +275,43 @@ LOSS_MATRIX = table(
     targets=LOSS_TARGETS,
 )
 
+
+def import_world(world):
+    """A checked import of ``world``, uploaded by sue: one customer to create, none rejected."""
+    world["import"] = CustomerImport.objects.create(
+        file_name="customers.csv",
+        created_by=world["supervisor_sue"],
+        status=CustomerImport.Status.PREVIEWED,
+        total_rows=1,
+        created_count=1,
+    )
+    return world
+
+
+def import_job(world):
+    return {"pk": world["import"].pk}
+
+
+# Importing customers is for supervisors and superusers. Its file of rejected rows is missing
+# (404) for them: the world's import has no rejected row. A POST of the form without a file is the
+# form again with its error (200), nothing uploaded.
+IMPORT_MATRIX = table(
+    """
+                                                           anonymous admin sue ann bob vic sam
+    GET   customers:import                                    302    403  200 403 403 403 200
+    POST  customers:import                                    302    403  200 403 403 403 200
+    GET   customers:import_template                           302    403  200 403 403 403 200
+    GET   customers:import_detail     job                     302    403  200 403 403 403 200
+    GET   customers:import_progress   job                     302    403  200 403 403 403 200
+    GET   customers:import_errors     job                     302    403  404 403 403 403 404
+    POST  customers:import_confirm    job                     302    403  302 403 403 403 302
+    POST  customers:import_cancel     job                     302    403  302 403 403 403 302
+    GET   customers:import_confirm    job                     302    405  405 405 405 405 405
+    GET   customers:import_cancel     job                     302    405  405 405 405 405 405
+    """,
+    targets={"job": {"kwargs": import_job}},
+)
+
 MATRIX = [
     *table(
         """
@@ -320,6 +365,7 @@ MATRIX = [
         )
     ],
     *LOSS_MATRIX,
+    *IMPORT_MATRIX,
 ]
 
 
@@ -339,7 +385,7 @@ def loss_world(world):
 @pytest.fixture(scope="module")
 def built_world(django_db_setup, django_db_blocker):
     # Built once for the module; each row's writes are rolled back (crm.testing.world).
-    yield from shared_world(lambda: loss_world(customer_world(make_personas())), django_db_blocker)
+    yield from shared_world(lambda: import_world(loss_world(customer_world(make_personas()))), django_db_blocker)
 
 
 @pytest.fixture
@@ -357,6 +403,7 @@ def customers_state():
         losses=LossRecord,
         measures=LossMeasure,
         audit=LogEntry.objects.exclude(additional_data__event="login"),
+        imports=CustomerImport,
     )
 
 
@@ -452,7 +499,18 @@ def _confirmed(world, row):
     assert record.customer.status == Customer.Status.LOST
 
 
+def _import_confirmed(world, row):
+    # The rows are written in the background once the request's transaction commits.
+    assert CustomerImport.objects.get(pk=world["import"].pk).status == CustomerImport.Status.IMPORTING
+
+
+def _import_cancelled(world, row):
+    assert CustomerImport.objects.get(pk=world["import"].pk).status == CustomerImport.Status.CANCELLED
+
+
 EFFECTS = {
+    "customers:import_confirm": _import_confirmed,
+    "customers:import_cancel": _import_cancelled,
     "customers:create": _created,
     "customers:edit": _edited,
     "customers:delete": _deleted,
