@@ -127,6 +127,7 @@ def test_malformed_database_url_stops_with_one_line(url):
         ("SESSION_IDLE_MINUTES", "0"),
         ("AXES_FAILURE_LIMIT", "-1"),
         ("LOG_LEVEL", "LOUD"),
+        ("TWO_FACTOR_REQUIRED", "sometimes"),
         ("SERVICE_ARCHIVE_SATISFACTION", "three"),
         ("SERVICE_ARCHIVE_SATISFACTION", "0"),
         ("SERVICE_ARCHIVE_SATISFACTION", "6"),
