@@ -61,6 +61,7 @@ CODES_PER_USER = 50
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 # Plain http on this machine, for the gunicorn this script starts (and for its own settings).
 PLAIN_HTTP = {
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "false",
     "SESSION_COOKIE_SECURE": "false",
     "CSRF_COOKIE_SECURE": "false",
@@ -84,10 +85,15 @@ def parse_mix(text):
 # --- the users and what they open ------------------------------------------------------------------
 
 
+def preferred(users, prefix, count):
+    """Up to ``count`` of ``users``: the bench's (``prefix``) first, then the others, by username."""
+    chosen = list(users.filter(username__startswith=prefix).order_by("username")[:count])
+    return chosen + list(users.exclude(username__startswith=prefix).order_by("username")[: count - len(chosen)])
+
+
 def prepare_users(args):
     """[(username, role, [customer codes])] for the virtual users, their passwords set to --password."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Q
 
     from crm.roles import ACCOUNT_MANAGER, ADMINISTRATOR, SUPERVISOR
     from customers.models import Customer
@@ -96,12 +102,8 @@ def prepare_users(args):
     ordinary = User.objects.filter(is_active=True, is_superuser=False).exclude(groups__name=ADMINISTRATOR)
     supervisors_wanted = args.supervisors if args.supervisors is not None else args.users // 4
     managers_wanted = args.users - supervisors_wanted
-    managers = list(
-        ordinary.filter(groups__name=ACCOUNT_MANAGER)
-        .filter(Q(username__startswith="bench_am_") | ~Q(username__startswith="bench_"))
-        .order_by("username")[:managers_wanted]
-    )
-    supervisors = list(ordinary.filter(groups__name=SUPERVISOR).order_by("username")[: max(supervisors_wanted, 1)])
+    managers = preferred(ordinary.filter(groups__name=ACCOUNT_MANAGER), "bench_am_", managers_wanted)
+    supervisors = preferred(ordinary.filter(groups__name=SUPERVISOR), "bench_sup", max(supervisors_wanted, 1))
     if managers_wanted and not managers:
         raise SystemExit("No account managers in the database (bench/seed.py or manage.py seed_demo makes them).")
     if supervisors_wanted and not supervisors:
@@ -425,7 +427,7 @@ def main():
     if not settings.DEBUG and not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
         raise SystemExit("DEBUG is off: run `manage.py collectstatic` first (make run does), or set DEBUG=true.")
     if "127.0.0.1" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
-        raise SystemExit("ALLOWED_HOSTS must include 127.0.0.1")
+        raise SystemExit("ALLOWED_HOSTS (set in the environment) must include 127.0.0.1")
     users = prepare_users(args)
     customers = Customer.all_objects.count()
     database = connection.vendor
