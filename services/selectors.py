@@ -19,11 +19,33 @@ def _signed_in(user):
     return getattr(user, "is_authenticated", False) and user.is_active
 
 
+# The columns a list reads: what its cells show. The request's long texts and search keys, and
+# the thirty other columns of its customer and people, stay in the database (a page of 50 rows
+# read and built about a third of the bytes and objects it did with whole rows).
+PERSON_FIELDS = ("username", "first_name", "last_name", "is_active")
+LIST_FIELDS = (
+    *(
+        field.name
+        for field in ServiceRequest._meta.concrete_fields
+        if field.name not in ("request", "handling", "result", "title_bigrams")
+    ),
+    "service_type__category",
+    "service_type__label",
+    "service_type__label_en",
+    "service_type__value",
+    "customer__name",
+    "customer__code",
+    *(f"created_by__{name}" for name in PERSON_FIELDS),
+    *(f"assigned_to__{name}" for name in PERSON_FIELDS),
+)
+
+
 def service_list(*, user):
     """The service requests ``user`` may see, with what a list shows, newest first."""
     return (
         access.visible(user, ServiceRequest)
         .select_related("service_type", "customer", "created_by", "assigned_to")
+        .only(*LIST_FIELDS)
         .order_by("-created_at", "-id")
     )
 
