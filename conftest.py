@@ -6,8 +6,10 @@ permission matrices) use ``crm.testing.world`` instead.
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 
 from crm.roles import ROLE_PERMISSIONS, sync_roles
+from crm.testing.two_factor import verifying_force_login
 from crm.testing.world import FAST_PASSWORD_HASHERS, PASSWORD, make_persona
 
 # Tests sign in with the personas' password, imported from here.
@@ -64,6 +66,29 @@ def personas(admin, supervisor_sue, manager_ann, manager_bob, viewer_vic, superu
         "viewer_vic": viewer_vic,
         "superuser_sam": superuser_sam,
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A "replica" database alias mirroring the test database (a second connection to it), with or
+    without DATABASE_REPLICA_URL, so the read replica's tests (crm/tests/test_replica.py) run
+    everywhere; nothing reads it unless a test sets DATABASE_REPLICA (crm.replica)."""
+    import copy
+
+    from django.conf import settings
+    from django.db import connections
+
+    settings.DATABASE_REPLICA = None  # even when DATABASE_REPLICA_URL is set: tests opt in
+    replica = copy.deepcopy(connections.settings["default"])
+    replica["TEST"] = {**replica["TEST"], "MIRROR": "default", "NAME": None}
+    connections.settings["replica"] = replica
+
+
+@pytest.fixture(autouse=True)
+def verified_force_login(monkeypatch):
+    # A forced login of a superuser or administrator is a verified one (crm.testing.two_factor);
+    # the two-factor tests sign in through the forms instead.
+    monkeypatch.setattr(Client, "force_login", verifying_force_login(Client.force_login))
 
 
 @pytest.fixture(autouse=True)

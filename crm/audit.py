@@ -47,6 +47,12 @@ EVENT_LABELS = {
     "import": _("Import"),
     "detect_losses": _("Loss detection"),
     "recover_losses": _("Losses recovered"),
+    "archive_audit": _("Audit log archived"),  # crm.actions.archive_audit_log
+    # two-factor sign-in (crm.two_factor)
+    "two_factor_enrolled": _("Two-factor sign-in set up"),
+    "two_factor_failed": _("Wrong sign-in code"),
+    "two_factor_reset": _("Two-factor sign-in reset"),
+    "recovery_codes_issued": _("New recovery codes"),
 }
 
 
@@ -96,6 +102,10 @@ AUDIT_EXEMPT = {
     "customers.CodeSequence": (
         "the per-day counter behind customer codes: bumped inside create_customer, whose audit row "
         "for the new customer records the code it handed out"
+    ),
+    "customers.CustomerImport": (
+        "an import job's state and progress; the customers, contacts and grants it writes are audited "
+        "row by row, with one summary row per import"
     ),
     "sales.CustomerMonthTotal": "derived from the orders, recomputed by the sales import (its summary audit row)",
 }

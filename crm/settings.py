@@ -125,6 +125,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "import_export",
     "crm",
     "customers",
@@ -152,6 +155,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Two-factor sign-in's gate (crm.two_factor); it reads the session, so no OTPMiddleware.
+    "crm.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "crm.middleware.AuditMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
@@ -201,6 +206,38 @@ else:
         raise ConfigError("DATABASE_URL must be a postgres:// or sqlite:// URL")
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not DATABASES["default"].get("NAME"):
         raise ConfigError("DATABASE_URL must name a database, e.g. postgres://user:pw@host/crm")
+
+# Several app servers: nothing a request needs lives on one server. Sessions are database rows;
+# the cache (nothing relies on it yet) is this process's memory unless CACHE_URL names a Redis all
+# servers share; backups go to BACKUP_DIR, which they should share too. An optional read replica
+# (DATABASE_REPLICA_URL) serves the analyses, the supervisors' dashboard figures and the exports
+# (crm.replica); every other read and every write goes to the primary. Tests mirror the primary.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+DATABASE_REPLICA = None
+if DATABASE_REPLICA_URL is not None:
+    try:
+        replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    except Exception as exc:  # dj-database-url raises several kinds for a bad URL
+        raise ConfigError(f"DATABASE_REPLICA_URL is not a valid database URL ({exc})") from None
+    if replica["ENGINE"] != DATABASES["default"]["ENGINE"] or not replica.get("NAME"):
+        raise ConfigError("DATABASE_REPLICA_URL must name a database of the same kind as DATABASE_URL")
+    DATABASES["replica"] = {**replica, "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICA = "replica"
+DATABASE_ROUTERS = ["crm.replica.ReplicaRouter"]
+# Back up the primary only (dbbackup would otherwise dump every alias, the replica too).
+DBBACKUP_DATABASES = ["default"]
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL is None:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    import importlib.util
+
+    if importlib.util.find_spec("redis") is None:
+        raise ConfigError("CACHE_URL names a Redis server: install the redis package (pip install redis)")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    raise ConfigError(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -331,6 +368,16 @@ AXES_LOCKOUT_CALLABLE = "crm.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "crm.security.client_ip"
 AXES_VERBOSE = False
 
+# Two-factor sign-in (crm.two_factor, django-otp): superusers, staff and administrators must use it
+# while TWO_FACTOR_REQUIRED is on; anyone may turn it on. Wrong codes count as failed logins above,
+# and django-otp pauses 1, 2, 4... seconds after each wrong code (the factors below).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "CRM")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The sign-in code typed is not kept in axes' record of a failed attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
 # django-auditlog
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 # Read a row's previous state through the base manager: Customer's default manager hides the
@@ -354,6 +401,24 @@ if SERVICE_ARCHIVE_SATISFACTION > 5:  # satisfaction is 1 to 5 stars: above 5, n
 
 # Exports (the customer list's and every analysis's) one user may make per rolling hour; 0: no limit.
 EXPORT_RATE_LIMIT = env_int("EXPORT_RATE_LIMIT", 20, minimum=0)
+
+# Audit log retention (manage.py archive_audit): entries older than AUDIT_RETENTION_DAYS are written
+# to a gzip file of JSON lines in AUDIT_ARCHIVE_DIR (beside the backups by default; a directory the
+# app servers share, like BACKUP_DIR) and then deleted, so the table stays bounded.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 730, minimum=1)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(BACKUP_DIR.parent / "audit-archive")))
+
+# Customer imports (customers.imports): uploaded files are kept in IMPORT_DIR, a directory every
+# app server shares (like BACKUP_DIR), and a job's progress in the database, so any app process
+# can run a job or answer its page. Files larger or with more rows than these are refused.
+IMPORT_DIR = Path(env_str("IMPORT_DIR", str(BASE_DIR / "imports")))
+IMPORT_MAX_MB = env_int("IMPORT_MAX_MB", 20, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000, minimum=1)
+# How a job uploaded on the page runs: "thread" (in the background of the app process that took
+# the upload, the page polling its progress) or "inline" (within the request; tests use it).
+IMPORT_RUNNER = env_str("IMPORT_RUNNER", "thread")
+if IMPORT_RUNNER not in {"thread", "inline"}:
+    raise ConfigError(f"IMPORT_RUNNER must be thread or inline, not {IMPORT_RUNNER!r}")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "WARNING").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
