@@ -8,6 +8,7 @@ them. ``test_reads_go_to_a_second_database`` points the alias at a database of i
 PostgreSQL database on PostgreSQL runs, a second file on SQLite) to show the reads really leave.
 """
 
+import importlib.util
 import os
 import re
 import tempfile
@@ -284,3 +285,11 @@ def test_a_bad_replica_url_stops_with_one_line(variables):
 def test_a_cache_url_other_than_redis_stops_with_one_line(url):
     line = one_line_error(check_deploy(production_env(CACHE_URL=url)))
     assert "CACHE_URL" in line
+
+
+def test_a_redis_cache_url_needs_the_redis_package():
+    result = check_deploy(production_env(CACHE_URL="redis://10.0.0.3:6379/0"))
+    if importlib.util.find_spec("redis") is None:
+        assert "install the redis package" in one_line_error(result)
+    else:
+        assert result.returncode == 0, result.stderr
