@@ -2,11 +2,11 @@
 """Time the customer list and 360° page (issue 3), the opportunities list, board and detail page
 (issue 11), the service queues, archive and list (issue 12), the losses list (issue 13) and the
 reports: the four analyses and a management report submitted (issue 14, bench/reporting.py), through
-the real URL stack.
+the real URL stack; the audit log and a customer's history (issue 16, bench/auditing.py).
 
     DEBUG=true DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench \\
         .venv/bin/python bench/run.py [--repeat 20] [--explain] \\
-        [--app customers|opportunities|services|losses|reports|all]
+        [--app customers|opportunities|services|losses|reports|audit|all]
 
 Runs in-process with django.test.Client (middleware, session, view, filters, table, template),
 logged in with force_login as an account manager (``bench_am_0001``, made by bench/seed.py) and
@@ -36,6 +36,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
+import auditing  # noqa: E402
 import reporting  # noqa: E402
 import vocab  # noqa: E402
 
@@ -258,7 +259,7 @@ def _measure(client, connection, args, role, user, label, url):
         response = client.get(url)
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code} for {user.username}")
-    listed = ("/customers/", "/opportunities/", *SERVICE_LISTS, LOSSES, *REPORT_TABLES)
+    listed = ("/customers/", "/opportunities/", *SERVICE_LISTS, LOSSES, *REPORT_TABLES, auditing.AUDIT)
     rows = _rows(response.content) if urlsplit(url).path in listed else None
     queries = recorder.queries
     times, db_times, cpu_times = [], [], []
@@ -318,6 +319,35 @@ def _management(client, connection, args, role, user, results):
         mine.delete()
 
 
+def _audit(args, connection, manager, supervisor, results):
+    """The audit pages (bench/auditing.py): /audit/ as an administrator, a customer's 360° page with
+    its history panel as the supervisor."""
+    from auditlog.models import LogEntry
+    from django.test import Client
+    from django.utils import timezone
+
+    admin = auditing.bench_admin()
+    customer, history = auditing.busy_customer()
+    rows = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    print(f"\naudit log: about {rows:,} rows (the highest id); the 360° page's customer has {history} of them")
+    pages = [
+        ("administrator", admin, label, url)
+        for label, url in auditing.audit_pages(manager=manager, today=timezone.localdate())
+    ]
+    if customer is not None:
+        label = f"audit: 360° page, history panel ({history} audit rows)"
+        pages.append(("supervisor", supervisor, label, f"/customers/{customer.code}/"))
+    clients = {}
+    for role, user, label, url in pages:
+        if args.only and args.only not in label:
+            continue
+        if user.pk not in clients:
+            clients[user.pk] = Client()
+            clients[user.pk].force_login(user)
+            auditing.verify(clients[user.pk], user)
+        results.append(_measure(clients[user.pk], connection, args, role, user, label, url))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
@@ -327,7 +357,7 @@ def main():
     parser.add_argument("--role", choices=["manager", "supervisor", "both"], default="both")
     parser.add_argument(
         "--app",
-        choices=["customers", "opportunities", "services", "losses", "reports", "all"],
+        choices=["customers", "opportunities", "services", "losses", "reports", "audit", "all"],
         default="all",
         help="whose pages to time",
     )
@@ -452,6 +482,9 @@ def main():
         management = not args.only or args.only in "reports: management report"
         if args.app in ("reports", "all") and management and access.can(user, "reports.add_managementreport"):
             _management(client, connection, args, role, user, results)
+
+    if args.app in ("audit", "all"):
+        _audit(args, connection, manager, supervisor, results)
 
     print(f"\nLoad average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     print("\n| Page | Role | Median ms | p95 ms | SQL ms (median) | Queries | Rows | CPU ms (median) |")
