@@ -27,6 +27,7 @@ from crm.testing.world import make_personas
 from crm.tests.test_settings import check_deploy, one_line_error, production_env
 from customers.models import Customer
 from customers.tests.factories import customer_world
+from reports.tests.management_factories import draft
 from reports.tests.matrix_analyses import YEAR, analyses_world
 
 REPLICA = "replica"
@@ -293,3 +294,17 @@ def test_a_redis_cache_url_needs_the_redis_package():
         assert "install the redis package" in one_line_error(result)
     else:
         assert result.returncode == 0, result.stderr
+
+
+@BOTH
+def test_a_draft_management_report_computes_its_figures_on_the_replica(with_replica, world, client):
+    report = draft(world["supervisor_sue"])
+    client.force_login(world["supervisor_sue"])
+    with Queries() as queries:
+        response = client.get(reverse("reports:management_detail", args=[report.pk]))
+    assert response.status_code == 200
+    # The report row from the primary (read-your-writes); the figures from the replica.
+    assert queries.touching(DEFAULT_DB_ALIAS, "reports_managementreport")
+    assert not queries.touching(REPLICA, "reports_managementreport")
+    assert [sql for sql in queries.sql(REPLICA) if "customers_customer" in sql]
+    assert not queries.writes(REPLICA)

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crm import replica
 from crm.security import client_ip
 from reports import actions, rules, selectors
 from reports.actions import ActionError
@@ -112,7 +113,10 @@ def report_detail(request, pk):
         figures = report.figures
     else:
         # A draft shows the analyses as they are now, as its author sees them: what submitting freezes.
-        figures = selectors.period_figures(user=request.user, start=report.period_start, end=report.period_end)
+        # Computed on the read replica if there is one (crm.replica); the report itself, above, and
+        # the figures submitting freezes come from the primary.
+        with replica.reading():
+            figures = selectors.period_figures(user=request.user, start=report.period_start, end=report.period_end)
     context = {
         "report": report,
         "steps": rules.steps(request.user, report),
