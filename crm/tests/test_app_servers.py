@@ -134,6 +134,8 @@ def test_a_session_made_on_one_app_server_works_on_another(manager_ann, settings
             DEBUG="true",
             SECRET_KEY=secrets.token_urlsafe(50),
             LANGUAGE_CODE="en",
+            DATABASE_REPLICA_URL="",  # empty counts as unset: the primary alone
+            CACHE_URL="",
             **database_env(scratch),
         )
         with app_server(env) as first, app_server(env) as second:
