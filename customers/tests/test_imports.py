@@ -13,10 +13,11 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from crm.audit import system_actor
+from customers.actions import create_customer
 from customers.actions.imports import import_file, preview_file
 from customers.imports import ImportFileError, read_rows, template_rows
 from customers.models import Contact, Customer, CustomerUserObjectPermission
-from customers.tests.factories import OWNER, grants, make_customer
+from customers.tests.factories import OWNER, grants, make_customer, region
 
 HEADER = ["name", "region", "account_manager", "level", "address", "phone", "uscc", "contact_name", "contact_mobile"]
 ROWS = [
@@ -260,3 +261,47 @@ def test_the_command_refuses_an_unknown_manager_and_a_missing_file(tmp_path, man
         call_command("import_customers", str(path), "--manager", "nobody")
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_customers", str(tmp_path / "missing.csv"))
+
+
+def _audit_rows(customer):
+    """The audit rows of a customer, its grants and its contacts, in the order they were written."""
+    objects = [
+        customer,
+        *CustomerUserObjectPermission.objects.filter(content_object=customer),
+        *customer.contacts.all(),
+    ]
+    rows = []
+    for obj in objects:
+        for entry in LogEntry.objects.get_for_object(obj):
+            rows.append((entry.pk, entry))
+    return [entry for _pk, entry in sorted(rows, key=lambda pair: pair[0])]
+
+
+def test_an_imported_customer_has_the_audit_rows_of_one_made_by_hand(tmp_path, supervisor_sue, manager_ann):
+    values = {"level": 3, "address": "北京市朝阳区建国路1号", "phone": "010-88886666"}
+    by_hand = Customer(name="手工录入有限公司", region=region(), account_manager=manager_ann, **values)
+    create_customer(actor=supervisor_sue, customer=by_hand, contact=Contact(name="张三", mobile="13812345678"))
+    row = [
+        "批量导入有限公司",
+        "北京",
+        "manager_ann",
+        "3",
+        values["address"],
+        values["phone"],
+        "",
+        "张三",
+        "13812345678",
+    ]
+
+    import_file(write_csv(tmp_path / "c.csv", [row]), actor=supervisor_sue)
+
+    imported = Customer.objects.get(name="批量导入有限公司")
+    hand_rows, import_rows = _audit_rows(by_hand), _audit_rows(imported)
+    assert len(import_rows) == len(hand_rows) == 5  # the customer, three grants, the contact
+    same = ("region", "account_manager", "level", "address", "phone", "created_by", "status", "permission", "user")
+    for made, written in zip(hand_rows, import_rows, strict=True):
+        assert (written.content_type, written.action, written.actor) == (made.content_type, made.action, made.actor)
+        assert written.additional_data == made.additional_data  # the actor's name kept on the row
+        assert set(written.changes_dict) == set(made.changes_dict)
+        for field in same:
+            assert written.changes_dict.get(field) == made.changes_dict.get(field), field
