@@ -17,6 +17,8 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, Use
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crm.forms import SingleLineField, SingleLineMixin
 from crm.guards import superuser_only_permission_ids
@@ -68,6 +70,10 @@ BORROWED_TRANSLATIONS = (
     # django-guardian's models (its names are not marked for translation: translated by lookup)
     gettext_noop("user object permission"),
     gettext_noop("group object permission"),
+    # django-otp's models (two-factor sign-in), named in the role pages' permission lists
+    gettext_noop("TOTP device"),
+    gettext_noop("static device"),
+    gettext_noop("static token"),
     # customers.CodeSequence has no verbose name of its own yet
     gettext_noop("code sequence"),
 )
@@ -168,6 +174,9 @@ class RoleListFilter(admin.SimpleListFilter):
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+# Two-factor devices are set up by their users and reset by reset_two_factor (crm.two_factor),
+# both audited; django-otp's admin would show their secret keys and change them unaudited.
+admin.site.unregister([TOTPDevice, StaticDevice])
 
 
 class SingleLineUsernameField(SingleLineMixin, UsernameField):

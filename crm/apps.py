@@ -1,3 +1,4 @@
+import contextlib
 from pathlib import Path
 
 from django.apps import AppConfig
@@ -51,14 +52,19 @@ class CrmConfig(AppConfig):
 
 
 # The admin shows these apps' names; theirs are English only ("Axes", "Guardian").
-THIRD_PARTY_APP_NAMES = {"axes": _("Login protection"), "guardian": _("Object permissions")}
+THIRD_PARTY_APP_NAMES = {
+    "axes": _("Login protection"),
+    "guardian": _("Object permissions"),
+    "otp_totp": _("Authenticator apps"),
+    "otp_static": _("Recovery codes"),
+}
 
 
 def name_third_party_apps():
     from django.apps import apps
 
     for label, name in THIRD_PARTY_APP_NAMES.items():
-        if apps.is_installed(label):
+        with contextlib.suppress(LookupError):  # not installed
             apps.get_app_config(label).verbose_name = name
 
 
