@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD
 from crm.testing.two_factor import app_code
+from crm.tests.test_audit import table_cells
 from crm.two_factor import RECOVERY_CODE_COUNT, issue_recovery_codes
 
 ADDRESS = "10.9.8.7"
@@ -454,3 +455,39 @@ def test_seed_demo_enrols_the_demo_administrator_and_superuser_with_printed_reco
     new = set(StaticToken.objects.filter(device__user__username="admin").values_list("token", flat=True))
     assert len(new) == RECOVERY_CODE_COUNT and new.isdisjoint(old)
     assert all(code in again.getvalue() for code in new)
+
+
+# --- the audit page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_audit_page_names_each_two_factor_event_in_the_users_language(
+    client, admin, superuser_sam, manager_ann, no_pause, language
+):
+    post_login(client, "manager_ann")
+    client.post(ENROL, {"code": current_code(shown_secret(client.get(ENROL)))}, REMOTE_ADDR=ADDRESS)
+    client.post(CODES, REMOTE_ADDR=ADDRESS)
+    client.post("/accounts/logout/")
+    post_login(client, "manager_ann")
+    post_code(client, "000000")
+    call_command("reset_two_factor", "manager_ann", "--by", "superuser_sam", stdout=io.StringIO())
+
+    client.force_login(admin)
+    client.cookies["django_language"] = language
+    offered = dict(client.get("/audit/").context["filter"].form.fields["action"].choices)
+    expected = {
+        "two_factor_enrolled": ("Manager Ann", "Two-factor sign-in set up", "两步验证登录"),
+        "recovery_codes_issued": ("Manager Ann", "New recovery codes", "恢复码"),
+        "two_factor_failed": ("Manager Ann", "Wrong sign-in code", "验证码"),
+        "two_factor_reset": ("Superuser Sam", "Two-factor sign-in reset", "两步验证登录"),
+    }
+    for event, (actor, english, chinese) in expected.items():
+        label = english if language == "en" else chinese
+        assert label in str(offered[event])
+        response = client.get(f"/audit/?action={event}")
+        rows = table_cells(response)
+        assert len(rows) == 1, event
+        text = " | ".join(rows[0].values())
+        assert actor in text and label in text, text
+        assert "None" not in text and "{" not in text, text
+        assert 'data-testid="main-menu"' in response.content.decode()
