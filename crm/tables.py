@@ -43,6 +43,9 @@ class PythonRowsTable(tables.Table):
     sorting and pagination stay django-tables2's.
     """
 
+    # Columns whose cells keep their words on one line (<td class="text-nowrap">).
+    nowrap_columns = ()
+
     def cell_renderers(self):
         raise NotImplementedError
 
@@ -52,9 +55,11 @@ class PythonRowsTable(tables.Table):
         missing = [name for name in names if name not in renderers]
         if missing:
             raise ImproperlyConfigured(f"{type(self).__name__} draws no cell for {', '.join(missing)}")
-        cells = [renderers[name] for name in names]
+        cells = [
+            (renderers[name], '<td class="text-nowrap">' if name in self.nowrap_columns else "<td>") for name in names
+        ]
         rows = [
-            "<tr>" + "".join([f"<td>{_as_html(cell(row.record))}</td>" for cell in cells]) + "</tr>"
+            "<tr>" + "".join([f"{td}{_as_html(cell(row.record))}</td>" for cell, td in cells]) + "</tr>"
             for row in self.paginated_rows
         ]
         if not rows:
@@ -88,6 +93,8 @@ class AuditLogTable(PythonRowsTable):
         order_by = ("-timestamp",)
         template_name = "crm/audit_table.html"
 
+    nowrap_columns = ("timestamp", "action", "rows")
+
     @cached_property
     def names(self):
         """The names the page's rows mention, read once for the page (one query per model)."""
@@ -99,7 +106,7 @@ class AuditLogTable(PythonRowsTable):
         return {
             "timestamp": self.render_timestamp,
             "actor": self.render_actor,
-            "action": lambda record: nowrap(action_label(record)),
+            "action": action_label,
             "content_type": lambda record: self.render_content_type(record.content_type),
             "object_repr": self.render_object_repr,
             "changes": self.render_changes,
@@ -107,7 +114,7 @@ class AuditLogTable(PythonRowsTable):
         }
 
     def render_timestamp(self, record):
-        return nowrap(formats.date_format(timezone.localtime(record.timestamp), "SHORT_DATETIME_FORMAT"))
+        return formats.date_format(timezone.localtime(record.timestamp), "SHORT_DATETIME_FORMAT")
 
     def render_actor(self, record):
         name = actor_name(record)
@@ -157,10 +164,10 @@ class ExportLogTable(AuditLogTable):
         return {
             "timestamp": self.render_timestamp,
             "actor": self.render_actor,
-            "action": lambda record: nowrap(action_label(record)),
+            "action": action_label,
             "what": self.render_what,
             "filter": self.render_filter,
-            "rows": lambda record: nowrap(self.render_rows(record)),
+            "rows": self.render_rows,
             "file_format": self.render_file_format,
             "remote_addr": lambda record: record.remote_addr or "—",
         }
