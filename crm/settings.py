@@ -210,8 +210,9 @@ else:
 # Several app servers: nothing a request needs lives on one server. Sessions are database rows;
 # the cache (nothing relies on it yet) is this process's memory unless CACHE_URL names a Redis all
 # servers share; backups go to BACKUP_DIR, which they should share too. An optional read replica
-# (DATABASE_REPLICA_URL) serves the analyses, the supervisors' dashboard figures and the exports
-# (crm.replica); every other read and every write goes to the primary. Tests mirror the primary.
+# (DATABASE_REPLICA_URL) serves the analyses, the supervisors' dashboard figures, a draft management
+# report's figures and the exports (crm.replica); every other read and every write goes to the
+# primary. The tests run it as a second connection to the test database (conftest.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 DATABASE_REPLICA = None
