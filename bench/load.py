@@ -284,15 +284,23 @@ def _processes():
     return found
 
 
+def _serves_the_crm(pid):
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"crm.wsgi" in command or b"runserver" in command
+
+
 def cpu_snapshot(gunicorn_pid):
-    """CPU seconds so far: gunicorn's master and workers, PostgreSQL's processes, this process,
-    and the machine's busy and total time."""
+    """CPU seconds so far: the app server's processes (gunicorn's master and workers; with --url,
+    every process serving crm.wsgi or runserver), PostgreSQL's processes, this process, and the
+    machine's busy and total time."""
     processes = _processes()
-    app = (
-        [gunicorn_pid, *(pid for pid, (parent, _) in processes.items() if parent == gunicorn_pid)]
-        if gunicorn_pid
-        else []
-    )
+    if gunicorn_pid:
+        app = [gunicorn_pid, *(pid for pid, (parent, _) in processes.items() if parent == gunicorn_pid)]
+    else:
+        app = [pid for pid in processes if pid != os.getpid() and _serves_the_crm(pid)]
     postgres = [pid for pid, (_, name) in processes.items() if name.startswith("postgres")]
 
     def seconds(pids):
