@@ -71,3 +71,15 @@ def test_rows_of_the_same_instant_come_newest_id_first(client, admin):
 
     assert page_ids(client, admin, {}) == [second, first, third]
     assert page_ids(client, admin, {"sort": "timestamp"}) == [third, first, second]
+
+
+@pytest.mark.parametrize("table", [AuditLogTable, ExportLogTable])
+def test_the_audit_tables_sort_by_time_alone(table):
+    assert [column.name for column in table([]).columns if column.orderable] == ["timestamp"]
+
+
+def test_a_sort_by_another_column_is_ignored(client, admin):
+    LogEntry.objects.all().delete()
+    first, second = exports_at(admin, timezone.now() - dt.timedelta(days=2), timezone.now() - dt.timedelta(days=1))
+
+    assert page_ids(client, admin, {"sort": "actor"}) == [second, first]
