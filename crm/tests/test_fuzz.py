@@ -46,7 +46,7 @@ from crm.testing.matrix import EXCLUDED_NAMESPACES, PERSONAS, all_url_names
 from crm.testing.world import make_personas, shared_world
 from customers import actions
 from customers.actions.losses import detect_losses
-from customers.models import Customer, LossRecord
+from customers.models import Customer, CustomerImport, LossRecord
 from customers.tests.factories import make_activity, make_contact, make_customer, share
 from opportunities.tests.factories import add_plan_item, developing
 from reports.actions import create_report
@@ -187,6 +187,10 @@ def build_world():
         "loss": _open_loss(ann),
         # sue's draft: its page offers her every step (edit, submit, delete)
         "management_report": create_report(actor=sue, kind="quarter", year=2025, number=1, summary="一季度初稿"),
+        # sue's checked customer import, waiting for her to confirm or cancel it
+        "import": CustomerImport.objects.create(
+            file_name="客户.csv", created_by=sue, status=CustomerImport.Status.PREVIEWED, total_rows=1, created_count=1
+        ),
     }
 
 
