@@ -307,6 +307,15 @@ def _progress(pk):
     return report
 
 
+def _heartbeat(pk):
+    """Mark the job alive while the file is checked again before writing (see fail_stalled_job)."""
+
+    def beat(rows):
+        CustomerImport.objects.filter(pk=pk).update(updated_at=timezone.now())
+
+    return beat
+
+
 def _finish(pk, *, status, only_if=None, **fields):
     job = CustomerImport.objects.get(pk=pk)
     if only_if is not None and job.status != only_if:
@@ -368,6 +377,7 @@ def run_import_job(pk):
                 default_manager=job.default_manager,
                 name=job.file_name,
                 progress=_progress(pk),
+                checked=_heartbeat(pk),
             )
         except (ImportFileError, ActionError) as error:
             _finish(pk, status=CustomerImport.Status.FAILED, message=str(error))
