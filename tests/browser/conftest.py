@@ -11,6 +11,7 @@ machine should wait, not fail; a real failure still fails, only later.
 
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -95,13 +96,18 @@ def submit(page, selector):
 
 def login(page, username, password):
     """Fill in the login form and wait for the answer: the next page, or the form with errors.
-    When the CRM asks for a sign-in code (two-factor sign-in), type the one the user's authenticator
-    app would show: the test knows the app's key (the demo's, crm.demo.DEMO_TWO_FACTOR_KEY)."""
+    A user with an authenticator app (two-factor sign-in) is asked for a code after the right
+    password: type the one their app would show, as the test knows the app's key (the demo's,
+    crm.demo.DEMO_TWO_FACTOR_KEY)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     page.goto(f"{page.base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     submit(page, "button[type=submit]")
-    if "/accounts/two-factor/verify/" in page.url:
+    user = get_user_model().objects.filter(username=username).first()
+    if user and user.check_password(password) and TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         type_app_code(page, username)
 
 
@@ -112,6 +118,7 @@ def type_app_code(page, username):
     from crm.testing.two_factor import app_code
 
     device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/verify/"))
     page.fill("input[name=code]", app_code(device))
     submit(page, "[data-testid=two-factor-submit]")
 

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from playwright.sync_api import expect
 
 from tests.browser.conftest import login, screenshot, submit, type_app_code
+from tests.browser.test_screens import check
 
 PASSWORDS = {"admin": "crm-demo-admin", "sam": "crm-demo-sam"}
 ON_VERIFY = re.compile(r"/accounts/two-factor/verify/")
@@ -34,11 +35,13 @@ def test_administrator_sets_up_the_app_signs_out_and_signs_in_with_a_code(deskto
     expect(page.locator("[data-testid=main-menu]")).to_have_count(0)
     expect(page.locator("[data-testid=two-factor-qr]")).to_be_visible()
     # The QR code is an image from our own origin that the browser drew (the CSP allows it).
-    assert page.locator("[data-testid=two-factor-qr]").evaluate("img => img.naturalWidth") > 100
+    page.wait_for_function("() => document.querySelector('[data-testid=two-factor-qr]').naturalWidth > 100")
     # Any other page sends the user back to the step.
     page.goto(f"{page.base_url}/customers/")
     expect(page).to_have_url(re.compile(r"/accounts/two-factor/\?next=%2Fcustomers%2F$"))
-    secret = page.locator("[data-testid=two-factor-secret]").inner_text().strip()
+    shown = page.locator("[data-testid=two-factor-secret]")
+    expect(shown).to_have_text(re.compile(r"^\s*([A-Z2-7]{4} ){7}[A-Z2-7]{4}\s*$"))
+    secret = shown.evaluate("element => element.textContent").strip()  # as the user reads it off
     page.fill("input[name=code]", app_code_for(secret))
     submit(page, "[data-testid=two-factor-submit]")
 
@@ -87,3 +90,24 @@ def test_superuser_signs_in_with_a_recovery_code_once(page):
 def test_a_viewer_signs_in_without_a_code(page):
     login(page, "vic", "crm-demo-vic")
     expect(page.locator("[data-testid=dashboard]")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_two_factor_pages_fit_a_phone(phone, language):
+    page = phone
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.fill("input[name=username]", "sam")
+    page.fill("input[name=password]", PASSWORDS["sam"])
+    submit(page, "button[type=submit]")
+    expect(page.locator("[data-testid=two-factor-verify]")).to_be_visible()
+    check(page, "two-factor-verify", language)
+    type_app_code(page, "sam")
+    page.goto(f"{page.base_url}/accounts/two-factor/")
+    expect(page.locator("[data-testid=two-factor-on]")).to_be_visible()
+    check(page, "two-factor-status", language)
+
+    page.context.clear_cookies()
+    login(page, "ann", "crm-demo-ann")
+    page.goto(f"{page.base_url}/accounts/two-factor/")
+    expect(page.locator("[data-testid=two-factor-qr]")).to_be_visible()
+    check(page, "two-factor-enrol", language)
