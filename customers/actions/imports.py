@@ -258,7 +258,10 @@ def cancel_import_job(*, actor, job):
         job.status = CustomerImport.Status.CANCELLED
         job.finished_at = timezone.now()
         _remove_file(job)
-        job.save(update_fields=["status", "finished_at", "file_path", "updated_at"])
+        if job.errors_path:
+            (import_dir() / job.errors_path).unlink(missing_ok=True)
+            job.errors_path = ""
+        job.save(update_fields=["status", "finished_at", "file_path", "errors_path", "updated_at"])
     return job
 
 
@@ -325,7 +328,8 @@ def _finish(pk, *, status, only_if=None, **fields):
         setattr(job, name, value)
     if status != CustomerImport.Status.PREVIEWED:
         job.finished_at = timezone.now()
-        _remove_file(job)
+    if status != CustomerImport.Status.PREVIEWED or job.rejected_count:
+        _remove_file(job)  # written, failed, or rejected: the upload is of no more use
     job.save()
 
 

@@ -59,10 +59,12 @@ def test_sue_checks_a_file_sees_the_counts_and_imports_it(sue, settings):
     assert Customer.objects.get().contacts.get().name == "张三"
 
 
-def test_a_file_with_a_bad_row_is_shown_with_its_error_file_and_cannot_be_confirmed(sue):
+def test_a_file_with_a_bad_row_is_shown_with_its_error_file_and_cannot_be_confirmed(sue, settings):
     upload(sue, HEADER + GOOD + BAD)
     job = CustomerImport.objects.get()
-    assert (job.status, job.rejected_count) == ("previewed", 1)
+    assert (job.status, job.rejected_count, job.file_path) == ("previewed", 1, "")
+    # Only the file of rejected rows is kept; the upload can't be imported anyway.
+    assert [path.name for path in settings.IMPORT_DIR.iterdir()] == [job.errors_path]
     page = sue.get(job.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'data-testid="import-confirm"' not in page and "下载被拒绝的行" in page
 
@@ -76,6 +78,9 @@ def test_a_file_with_a_bad_row_is_shown_with_its_error_file_and_cannot_be_confir
     assert Customer.objects.count() == 0
     job.refresh_from_db()
     assert job.status == "previewed"
+
+    sue.post(reverse("customers:import_cancel", args=[job.pk]))
+    assert list(settings.IMPORT_DIR.iterdir()) == []
 
 
 @pytest.mark.parametrize(
