@@ -305,3 +305,54 @@ def test_an_imported_customer_has_the_audit_rows_of_one_made_by_hand(tmp_path, s
         assert set(written.changes_dict) == set(made.changes_dict)
         for field in same:
             assert written.changes_dict.get(field) == made.changes_dict.get(field), field
+
+
+def run_command(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_customers", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_command_imports_a_clean_file_and_again_changes_nothing(tmp_path, manager_ann, kind):
+    path = write_csv(tmp_path / "c.csv", ROWS) if kind == "csv" else write_xlsx(tmp_path / "c.xlsx", ROWS)
+    assert "2 rows: 2 new, 0 changed, 0 unchanged, 0 rejected" in run_command(path)
+    assert Customer.objects.count() == 2
+    before = customers_state()
+
+    assert "2 rows: 0 new, 0 changed, 2 unchanged, 0 rejected" in run_command(path)
+
+    assert customers_state() == before
+
+
+def test_the_command_updates_a_duplicate_by_uscc(tmp_path, manager_ann):
+    existing = make_customer(manager_ann, name="老名字有限公司", uscc="91110000600037341L")
+    assert "1 rows: 0 new, 1 changed" in run_command(write_csv(tmp_path / "c.csv", ROWS[:1]))
+    existing.refresh_from_db()
+    assert existing.name == "甲乙贸易有限公司"
+
+
+def test_the_command_rejects_a_duplicate_by_name_and_writes_nothing(tmp_path, manager_ann):
+    make_customer(manager_ann, name="丙丁科技股份有限公司")
+    before = customers_state()
+    with pytest.raises(CommandError, match="nothing was written"):
+        run_command(write_csv(tmp_path / "c.csv", ROWS))
+    assert customers_state() == before
+    text = (tmp_path / "c.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1].startswith('3,Name,丙丁科技有限公司,"A customer with this name already exists')
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("gbk.csv", "名称,地区\n甲乙贸易有限公司,北京\n".encode("gbk"), "GBK"),
+        ("noise.csv", os.urandom(10 * 1024 * 1024), "not a CSV text file in UTF-8"),
+        ("noise.xlsx", os.urandom(10 * 1024 * 1024), "not a readable Excel workbook"),
+    ],
+)
+def test_the_command_refuses_a_file_it_cannot_read_with_one_clear_line(tmp_path, manager_ann, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=expected):
+        run_command(path)
+    assert Customer.objects.count() == 0
