@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "two_factor_enrolled": _("Two-factor sign-in set up"),
     "two_factor_failed": _("Wrong sign-in code"),
     "two_factor_reset": _("Two-factor sign-in reset"),
+    "two_factor_turned_off": _("Two-factor sign-in turned off"),
     "recovery_codes_issued": _("New recovery codes"),
 }
 

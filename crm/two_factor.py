@@ -214,6 +214,33 @@ def issue_recovery_codes(*, actor):
     return codes
 
 
+def turn_off_two_factor(*, actor, code, remote_addr=None):
+    """Turn off two-factor sign-in for ``actor``, who may go without it (requires_two_factor is
+    false) and proves it is them with their app's current code: removes their app and recovery
+    codes, recorded as ``actor``. Raises TwoFactorError (translated) for a user who must keep it or
+    a wrong code, changing nothing but django-otp's count of wrong codes on the device."""
+    if requires_two_factor(actor):
+        raise TwoFactorError(_("Your account must sign in with two-factor sign-in: it can't be turned off."))
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=True).order_by("pk").first()
+        if device is None:
+            raise TwoFactorError(_("Two-factor sign-in is not on."))
+        allowed, _details = device.verify_is_allowed()
+        if not allowed:
+            raise TwoFactorError(_("Too many wrong codes in a row: wait a minute, then try again."))
+        right = device.verify_token(code)
+    if not right:
+        raise TwoFactorError(_("That code is not right. Type the code your app shows now."))
+    _remove_devices(actor=actor, remote_addr=remote_addr)
+
+
+@audited_action
+def _remove_devices(*, actor):
+    for model in (TOTPDevice, StaticDevice):
+        model.objects.filter(user=actor).delete()
+    _record(event="two_factor_turned_off", user=actor)
+
+
 @audited_action
 def reset_two_factor(*, actor, user):
     """Remove every two-factor device of ``user`` and end their sessions, so they set it up again

@@ -49,3 +49,11 @@ class EnrolForm(forms.Form):
         if not APP_CODE.fullmatch(code):
             raise forms.ValidationError(_("Type the six digits your app shows."))
         return code
+
+
+class TurnOffForm(EnrolForm):
+    """The app's current code, proving it is the user who turns two-factor sign-in off."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = _("The six digits your app shows now.")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from crm import two_factor
 from crm.forms import LoginForm
 from crm.security import client_ip
-from crm.two_factor_forms import EnrolForm, SecondStepForm
+from crm.two_factor_forms import EnrolForm, SecondStepForm, TurnOffForm
 from crm.views import locked_out
 
 
@@ -93,7 +93,8 @@ def enrol(request):
             return redirect(_with_next("two_factor_verify", next_url))
         if request.method == "POST":
             return redirect("two_factor_enrol")
-        return render(request, "registration/two_factor_status.html")
+        context = {"required": two_factor.requires_two_factor(user), "form": TurnOffForm()}
+        return render(request, "registration/two_factor_status.html", context)
     secret = two_factor.offered_secret(request)
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -148,3 +149,27 @@ def recovery_codes(request):
         messages.info(request, _("Recovery codes are shown only once, when they are made. You can make new ones here."))
         return redirect("two_factor_enrol")
     return render(request, "registration/two_factor_codes.html", {"codes": codes, "next": next_url})
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def turn_off(request):
+    """Turn two-factor sign-in off (for a user who may go without it), with the app's current code."""
+    user = request.user
+    if two_factor.requires_two_factor(user):  # the page offers no form; say why nothing happened
+        messages.error(request, _("Your account must sign in with two-factor sign-in: it can't be turned off."))
+        return redirect("two_factor_enrol")
+    form = TurnOffForm(request.POST)
+    if form.is_valid():
+        try:
+            two_factor.turn_off_two_factor(actor=user, code=form.cleaned_data["code"], remote_addr=client_ip(request))
+        except two_factor.TwoFactorError as refusal:
+            form.add_error("code", str(refusal))
+        else:
+            messages.success(request, _("Two-factor sign-in is off."))
+            return redirect("two_factor_enrol")
+    if two_factor.app_device(user) is None:
+        return redirect("two_factor_enrol")
+    context = {"required": two_factor.requires_two_factor(user), "form": form}
+    return render(request, "registration/two_factor_status.html", context)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/two-factor/qr.svg", two_factor_views.qr_code, name="two_factor_qr"),
     path("accounts/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
     path("accounts/two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
+    path("accounts/two-factor/turn-off/", two_factor_views.turn_off, name="two_factor_turn_off"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

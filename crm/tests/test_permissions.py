@@ -25,6 +25,10 @@ MATRIX = table(
     POST  two_factor_verify                         302    302  302 302 302 302 302
     GET   two_factor_recovery_codes                 302    302  302 302 302 302 302
     POST  two_factor_recovery_codes                 302    302  302 302 302 302 302
+    # Turning it off: admin and sam must keep it (refused with a message), the others have nothing
+    # to turn off.
+    POST  two_factor_turn_off                       302    302  302 302 302 302 302
+    GET   two_factor_turn_off                       302    405  405 405 405 405 405
     # The browser's CSP violation reports, signed in or not (crm/tests/test_csp.py sends real ones):
     # a form body is not a report.
     POST  csp_report                                400    400  400 400 400 400 400

@@ -266,6 +266,58 @@ def test_a_code_is_taken_once(client, admin, no_pause):
     assert client.get("/").url.startswith(VERIFY)
 
 
+# --- turning it off ------------------------------------------------------------------------------
+
+TURN_OFF = "/accounts/two-factor/turn-off/"
+
+
+def test_a_manager_turns_it_off_with_a_code_and_then_signs_in_with_the_password_alone(client, manager_ann):
+    device, _codes = enrolled(manager_ann)
+    post_login(client, "manager_ann")
+    post_code(client, app_code(device))
+    assert 'data-testid="two-factor-turn-off"' in client.get(ENROL).content.decode()
+    response = client.post(TURN_OFF, {"code": app_code(device)}, REMOTE_ADDR=ADDRESS)
+    assert response.url == ENROL
+    assert not TOTPDevice.objects.filter(user=manager_ann).exists()
+    assert not StaticDevice.objects.filter(user=manager_ann).exists()
+    entry = events("two_factor_turned_off").get()
+    assert (entry.actor, entry.remote_addr) == (manager_ann, ADDRESS)
+    client.post("/accounts/logout/")
+    assert post_login(client, "manager_ann").url == "/"
+
+
+@pytest.mark.parametrize("code", ["", "12345", "x" * 100, "wrong"])
+def test_turning_it_off_refuses_a_wrong_or_malformed_code_and_changes_nothing(client, manager_ann, no_pause, code):
+    device, _codes = enrolled(manager_ann)
+    post_login(client, "manager_ann")
+    post_code(client, app_code(device))
+    code = f"{(int(app_code(device)) + 1) % 1_000_000:06d}" if code == "wrong" else code
+    before = state(manager_ann)
+    response = client.post(TURN_OFF, {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert response.context["form"].errors["code"]
+    after = state(manager_ann)
+    for row in before["app"] + after["app"]:  # a wrong code is counted on the device, nothing else
+        for counter in ("throttling_failure_count", "throttling_failure_timestamp"):
+            row.pop(counter)
+    assert after == before
+    assert not events("two_factor_turned_off").exists()
+
+
+def test_a_superuser_or_administrator_cannot_turn_it_off(client, admin):
+    device, _codes = enrolled(admin)
+    post_login(client, "admin")
+    post_code(client, app_code(device))
+    assert 'data-testid="two-factor-turn-off"' not in client.get(ENROL).content.decode()
+    response = client.post(TURN_OFF, {"code": app_code(device)}, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    assert response.redirect_chain == [(ENROL, 302)]
+    with translation.override("zh-hans"):
+        english = "Your account must sign in with two-factor sign-in: it can't be turned off."
+        assert translation.gettext(english) != english
+        assert translation.gettext(english) in response.content.decode()
+    assert TOTPDevice.objects.filter(user=admin).exists()
+
+
 # --- recovery codes ------------------------------------------------------------------------------
 
 
