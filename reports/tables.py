@@ -1,11 +1,13 @@
 """The analyses' tables. Each is also its analysis's export: the export writes ``as_values()`` of
 the same table over all its rows (reports.views.analyses), so the file holds the page's columns
-and values, numbers as numbers (each figure column's ``value_*``)."""
+and values, numbers as numbers (each figure column's ``value_*``).
+
+The two paged ones (50 rows a page) draw their rows in Python (crm.tables.PythonRowsTable, their
+``cell_renderers``); the export still reads their ``value_*``."""
 
 from decimal import Decimal
 
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,12 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from crm import formats
 from crm.display import display_name
 from crm.formats.durations import duration
+from crm.tables import PythonRowsTable, url_of
 
 CENT = Decimal("0.01")
 
 FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowrap"}}
 NOWRAP = {"td": {"class": "text-nowrap"}}
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
+FIGURE_CELL = FIGURE_ATTRS["td"]["class"]
+ROWS_TEMPLATE = "reports/analysis_table.html"
 
 
 def share_of(part, whole):
@@ -30,7 +35,7 @@ def percent(value):
     return f"{formats.money(value)}%"
 
 
-class ContributionTable(tables.Table):
+class ContributionTable(PythonRowsTable):
     """Customers by order amount, largest first (sales.selectors.contribution rows: dicts)."""
 
     code = tables.Column(verbose_name=_("Customer code"), attrs=NOWRAP)
@@ -42,14 +47,26 @@ class ContributionTable(tables.Table):
     class Meta:
         attrs = {**TABLE_ATTRS, "data-testid": "contribution-table"}
         orderable = False
+        template_name = ROWS_TEMPLATE
+
+    nowrap_columns = ("code",)
+    cell_classes = {"orders": FIGURE_CELL, "amount": FIGURE_CELL, "share": FIGURE_CELL}
 
     def __init__(self, *args, total, **kwargs):
         self.total = total
         super().__init__(*args, **kwargs)
 
-    def render_name(self, record):
-        url = reverse("customers:detail", kwargs={"code": record["code"]})
-        return format_html('<a href="{}">{}</a>', url, record["name"])
+    def cell_renderers(self):
+        """Column name -> a function drawing that column's cell for a row of the analysis (a dict);
+        the customers' URL pattern reversed once for the page."""
+        customer_url = url_of("customers:detail", "code")
+        return {
+            "code": lambda row: row["code"],
+            "name": lambda row: format_html('<a href="{}">{}</a>', customer_url(row["code"]), row["name"]),
+            "orders": lambda row: self.render_orders(row["orders"]),
+            "amount": lambda row: self.render_amount(row["amount"]),
+            "share": self.render_share,
+        }
 
     def value_name(self, record):
         return record["name"]
@@ -158,7 +175,7 @@ class ServicesTable(tables.Table):
         return duration(value) if value is not None else None
 
 
-class LossesTable(tables.Table):
+class LossesTable(PythonRowsTable):
     """Confirmed losses, newest first (customers.selectors.confirmed_losses records)."""
 
     year = tables.Column(verbose_name=_("Year"), accessor="confirmed_at", attrs=NOWRAP)
@@ -171,6 +188,22 @@ class LossesTable(tables.Table):
     class Meta:
         attrs = {**TABLE_ATTRS, "data-testid": "losses-table"}
         orderable = False
+        template_name = ROWS_TEMPLATE
+
+    nowrap_columns = ("year", "confirmed_at", "code")
+
+    def cell_renderers(self):
+        """Column name -> a function drawing that column's cell for a confirmed loss; the loss
+        records' URL pattern reversed once for the page."""
+        loss_url = url_of("customers:loss_detail", "pk")
+        return {
+            "year": lambda row: self.render_year(row.confirmed_at),
+            "confirmed_at": lambda row: self.render_confirmed_at(row.confirmed_at),
+            "code": lambda row: row.customer.code,
+            "customer": lambda row: format_html('<a href="{}">{}</a>', loss_url(row.pk), row.customer.name),
+            "manager": lambda row: self.render_manager(row.account_manager),
+            "reason": lambda row: self.render_reason(row.reason),
+        }
 
     def render_year(self, value):
         return timezone.localdate(value).year
@@ -183,9 +216,6 @@ class LossesTable(tables.Table):
 
     def value_confirmed_at(self, value):
         return timezone.localdate(value).isoformat()
-
-    def render_customer(self, record):
-        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.customer.name)
 
     def value_customer(self, record):
         return record.customer.name
