@@ -14,11 +14,12 @@ from django.urls import reverse
 
 from crm.audit import system_actor
 from customers.actions.losses import confirm_loss, detect_losses, postpone_loss
-from customers.models import Customer, LossRecord
+from customers.models import Customer, CustomerImport, LossRecord
 
 pytestmark = pytest.mark.django_db
 
 LOSSES = "customers/views/losses.py"
+IMPORTS = "customers/views/imports.py"
 
 
 def _warned(world):
@@ -49,7 +50,34 @@ def postpone_a_confirmed_record(client, world):
     return client.post(url, {"measure": "晚了一步"}, follow=True), []
 
 
+def _checked_import(world, **fields):
+    """A checked import of sue's (no file behind it: these steps don't read it)."""
+    values = {"status": CustomerImport.Status.PREVIEWED, "total_rows": 1, "created_count": 1, **fields}
+    return CustomerImport.objects.create(file_name="客户.csv", created_by=world["supervisor_sue"], **values)
+
+
+def confirm_an_import_with_rejected_rows(client, world):
+    job = _checked_import(world, rejected_count=1)
+    client.force_login(world["supervisor_sue"])
+    return client.post(reverse("customers:import_confirm", args=[job.pk]), follow=True), []
+
+
+def cancel_an_import(client, world):
+    job = _checked_import(world)
+    client.force_login(world["supervisor_sue"])
+    return client.post(reverse("customers:import_cancel", args=[job.pk]), follow=True), []
+
+
+def cancel_a_finished_import(client, world):
+    job = _checked_import(world, status=CustomerImport.Status.DONE)
+    client.force_login(world["superuser_sam"])
+    return client.post(reverse("customers:import_cancel", args=[job.pk]), follow=True), []
+
+
 SCENARIOS = {
+    f"{IMPORTS}::import_confirm::str(error)": [confirm_an_import_with_rejected_rows],
+    f"{IMPORTS}::import_cancel::str(error)": [cancel_a_finished_import],
+    f"{IMPORTS}::import_cancel::_('The import was cancelled; nothing was written.')": [cancel_an_import],
     f"{LOSSES}::_authorised::_('This loss record is %(status)s: it can no longer be changed.') % "
     "{'status': record.get_status_display()}": [postpone_a_confirmed_record],
     f"{LOSSES}::loss_postpone::_('The measure was recorded: the loss of %(name)s is postponed.') % names": [postpone],
