@@ -17,6 +17,8 @@ from auditlog.models import LogEntry
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -543,3 +545,15 @@ def test_the_audit_page_names_each_two_factor_event_in_the_users_language(
         assert actor in text and label in text, text
         assert "None" not in text and "{" not in text, text
         assert 'data-testid="main-menu"' in response.content.decode()
+
+
+# --- cost ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["admin", "superuser_sam", "manager_ann"])
+def test_the_gate_reads_no_device_on_a_signed_in_page(client, request, persona):
+    # The session says whether it passed the step (crm.two_factor.is_verified): no query per page.
+    client.force_login(request.getfixturevalue(persona))  # verified for admin and sam (conftest)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/customers/").status_code == 200
+    assert not [query["sql"] for query in queries if "otp_" in query["sql"]]
