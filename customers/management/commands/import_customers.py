@@ -58,9 +58,12 @@ class Command(BaseCommand):
         )
         if counts.errors:
             self._reject(path, counts)
-        self.stdout.write(
-            _("dry run: nothing was written") if dry_run else _("written: %(file)s") % {"file": path.name}
-        )
+        if dry_run:
+            self.stdout.write(_("dry run: nothing was written"))
+        elif counts.create or counts.update:
+            self.stdout.write(_("written: %(file)s") % {"file": path.name})
+        else:
+            self.stdout.write(_("nothing to write: every row is already as %(file)s says") % {"file": path.name})
 
     def _reject(self, path, counts):
         error_path = path.with_name(path.name + ".errors.csv")
