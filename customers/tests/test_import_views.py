@@ -202,3 +202,22 @@ def test_the_upload_page_lists_the_latest_imports_in_a_fixed_number_of_queries(
         response = sue.get(reverse("customers:import"))
     text = response.content.decode()
     assert text.count('data-testid="import-job"') == min(jobs, 10)
+
+
+def test_the_same_file_again_has_nothing_to_import_and_a_duplicate_name_is_rejected(sue):
+    upload(sue, HEADER + GOOD)
+    sue.post(reverse("customers:import_confirm", args=[CustomerImport.objects.get().pk]))
+    duplicate = "甲乙贸易股份有限公司,北京,manager_ann,1,别处,13800001111,,,\n"
+
+    upload(sue, HEADER + GOOD)
+    again = CustomerImport.objects.latest("pk")
+    page = sue.get(again.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert (again.unchanged_count, again.created_count, again.updated_count) == (1, 0, 0)
+    assert "没有需要导入的内容" in page and 'data-testid="import-confirm"' not in page
+
+    upload(sue, HEADER + duplicate)
+    rejected = CustomerImport.objects.latest("pk")
+    assert rejected.rejected_count == 1
+    errors = sue.get(reverse("customers:import_errors", args=[rejected.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "已存在同名客户" in b"".join(errors.streaming_content).decode("utf-8-sig")
+    assert Customer.objects.count() == 1
