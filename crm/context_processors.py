@@ -1,4 +1,7 @@
-from django.urls import NoReverseMatch, reverse
+import functools
+
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -102,8 +105,17 @@ def _allowed(user, need):
 
 
 def _url(name):
+    """The URL of a menu entry, None if there is none. Reversed once per process (per URLconf and
+    script prefix), not on every page: the menu's thirty names cost about 1.5 ms a request."""
+    if not name:
+        return None
+    return _reversed(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=512)
+def _reversed(name, urlconf, prefix):
     try:
-        return reverse(name) if name else None
+        return reverse(name, urlconf=urlconf)
     except NoReverseMatch:
         return None
 
@@ -126,9 +138,8 @@ def navigation(request):
     for label, name, icon, need in NAVIGATION:
         if not _allowed(user, need):
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:
+        url = _url(name)
+        if url is None:
             continue
         item = {"label": label, "url": url, "icon": icon, "active": current == name}
         if name in SUBMENUS:
