@@ -636,9 +636,10 @@ EVERY_CUSTOMER = ("/customers/", "All customers", "全部客户")
 NEW_CUSTOMER = ("/customers/new/", "New customer", "新建客户")
 LOSS_WARNINGS = ("/customers/losses/", "Loss warnings", "流失预警")
 RECYCLE_BIN = ("/customers/bin/", "Recycle bin", "回收站")
+IMPORT = ("/customers/import/", "Import customers", "导入客户")
 CUSTOMERS_DROPDOWN = {
-    "supervisor_sue": [EVERY_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN],
-    "superuser_sam": [EVERY_CUSTOMER, NEW_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN],
+    "supervisor_sue": [EVERY_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN, IMPORT],
+    "superuser_sam": [EVERY_CUSTOMER, NEW_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN, IMPORT],
     "admin": [EVERY_CUSTOMER, LOSS_WARNINGS, RECYCLE_BIN],
     "manager_ann": [EVERY_CUSTOMER, NEW_CUSTOMER, LOSS_WARNINGS],
     "viewer_vic": [EVERY_CUSTOMER, LOSS_WARNINGS],
