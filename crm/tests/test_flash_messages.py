@@ -227,6 +227,51 @@ def export_past_the_limit(client, world):
     return answer, [str(settings.EXPORT_RATE_LIMIT)]
 
 
+def _app_code(secret):
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(unhexlify(secret)).token():06d}"
+
+
+def enrol_in_two_factor(client, world):
+    client.force_login(world["manager_ann"])
+    client.get(reverse("two_factor_enrol"))
+    from crm import two_factor
+
+    code = _app_code(client.session[two_factor.NEW_SECRET_KEY])
+    return client.post(reverse("two_factor_enrol"), {"code": code}, follow=True), []
+
+
+def new_recovery_codes_without_an_app(client, world):
+    client.force_login(world["manager_ann"])
+    return client.post(reverse("two_factor_recovery_codes"), follow=True), []
+
+
+def recovery_codes_page_read_again(client, world):
+    client.force_login(world["manager_ann"])
+    return client.get(reverse("two_factor_recovery_codes"), follow=True), []
+
+
+def turn_off_required_two_factor(client, world):
+    client.force_login(world["superuser_sam"])
+    return client.post(reverse("two_factor_turn_off"), {"code": "123456"}, follow=True), []
+
+
+def turn_off_two_factor(client, world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from crm.testing.two_factor import app_code
+
+    client.force_login(world["manager_ann"])
+    device = TOTPDevice.objects.create(user=world["manager_ann"], name="Phone", confirmed=True)
+    return client.post(reverse("two_factor_turn_off"), {"code": app_code(device)}, follow=True), []
+
+
+TWO_FACTOR = "crm/two_factor_views.py"
+
+
 VIEWS = "customers/views/__init__.py"
 SCENARIOS = {
     f"{VIEWS}::CustomerFormMixin.form_valid::self.success_message % {{'name': self.object.name}}": [
@@ -245,6 +290,14 @@ SCENARIOS = {
     f"{VIEWS}::customer_transfer::message % {{'count': moved}}": [transfer_customers],
     f"{VIEWS}::customer_transfer::CHANGED_SINCE_PREVIEW": [confirm_a_transfer_that_changed_since_its_preview],
     "crm/exports.py::refuse_over_limit::refusal": [export_past_the_limit],
+    f"{TWO_FACTOR}::enrol::_('Two-factor sign-in is on.')": [enrol_in_two_factor],
+    f"{TWO_FACTOR}::recovery_codes::str(refusal)": [new_recovery_codes_without_an_app],
+    f"{TWO_FACTOR}::recovery_codes::_('Recovery codes are shown only once, when they are made. You can make new ones "
+    "here.')": [recovery_codes_page_read_again],
+    f'{TWO_FACTOR}::turn_off::_("Your account must sign in with two-factor sign-in: it can\'t be turned off.")': [
+        turn_off_required_two_factor
+    ],
+    f"{TWO_FACTOR}::turn_off::_('Two-factor sign-in is off.')": [turn_off_two_factor],
     "crm/mixins.py::ListPageMixin.get::error.message": [
         customer_page_past_the_end,
         order_page_that_is_no_number,
