@@ -390,9 +390,10 @@ def _shown(value):
 
 def _full_clean(instance, fields, number, labels, errors, prefix=""):
     """The model's own rules (lengths, phone, postcode, e-mail, digits) for the fields the row set."""
-    exclude = [f.name for f in instance._meta.fields if f.name not in fields]
+    # Foreign keys were found in the lookups and uniqueness is the plan's: no query per row.
+    exclude = [f.name for f in instance._meta.fields if f.name not in fields or f.is_relation]
     try:
-        instance.full_clean(exclude=exclude, validate_unique=False)
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             column = prefix + name if prefix + name in labels else "name"
