@@ -139,7 +139,7 @@ def _write_batch(plans, *, actor, permissions):
     return len(new), updated
 
 
-def import_file(path, *, actor, default_manager=None, name=None, progress=None, checked=None):
+def import_file(path, *, actor, default_manager=None, name=None, progress=None, checked=None, remote_addr=None):
     """Check every row of the file again and, if none is rejected, write them all.
 
     Returns customers.imports.Counts (of the check; ``create`` and ``update`` are what was
@@ -147,7 +147,8 @@ def import_file(path, *, actor, default_manager=None, name=None, progress=None, 
     after each written batch. Rows are written in batches, each in its own transaction: a batch
     refused by the database (a customer changed by someone else between the check and the write)
     raises ActionError naming how many rows were written; importing the file again writes the
-    rest, since the rows written then read as unchanged. Raises ImportFileError.
+    rest, since the rows written then read as unchanged. ``remote_addr``: the client's address
+    for the audit rows (the page's confirmation). Raises ImportFileError.
     """
     counts = check_rows(path, actor=actor, default_manager=default_manager, name=name, progress=checked)
     if counts.errors or not (counts.create or counts.update):
@@ -155,7 +156,7 @@ def import_file(path, *, actor, default_manager=None, name=None, progress=None, 
     permissions = _owner_permissions()
     written = 0
     created = updated = 0
-    with acting_as(actor):
+    with acting_as(actor, remote_addr=remote_addr):
         for plans, errors in plan_rows(path, actor=actor, default_manager=default_manager, name=name):
             if errors:
                 raise ActionError(_rejected_midway(written, errors[0]))
@@ -235,7 +236,7 @@ def start_import_job(*, actor, upload, default_manager=None):
     return job
 
 
-def confirm_import_job(*, actor, job):
+def confirm_import_job(*, actor, job, remote_addr=None):
     """Start writing a checked job's rows (the user confirmed its preview). Raises ActionError if
     the job isn't checked without rejected rows (already started, cancelled, or rejected)."""
     with transaction.atomic():
@@ -244,7 +245,9 @@ def confirm_import_job(*, actor, job):
             raise ActionError(_("This import can't be started: it is not a checked file without rejected rows."))
         job.status = CustomerImport.Status.IMPORTING
         job.processed_rows = 0
-        job.save(update_fields=["status", "processed_rows", "updated_at"])
+        job.confirmed_by = actor
+        job.remote_addr = remote_addr
+        job.save(update_fields=["status", "processed_rows", "confirmed_by", "remote_addr", "updated_at"])
     _start(run_import_job, job.pk)
     return job
 
@@ -372,12 +375,13 @@ def run_preview_job(pk):
 
 def run_import_job(pk):
     """Write a confirmed job's rows (checked once more first)."""
-    job = CustomerImport.objects.select_related("created_by", "default_manager").get(pk=pk)
+    job = CustomerImport.objects.select_related("created_by", "confirmed_by", "default_manager").get(pk=pk)
     with translation.override(job.language or settings.LANGUAGE_CODE):
         try:
             counts = import_file(
                 _path(job),
-                actor=job.created_by,
+                actor=job.confirmed_by or job.created_by,
+                remote_addr=job.remote_addr,
                 default_manager=job.default_manager,
                 name=job.file_name,
                 progress=_progress(pk),

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
+from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +42,7 @@ def sue(client, supervisor_sue, manager_ann):
     return client
 
 
-def test_sue_checks_a_file_sees_the_counts_and_imports_it(sue, settings):
+def test_sue_checks_a_file_sees_the_counts_and_imports_it(sue, supervisor_sue, settings):
     response = upload(sue, HEADER + GOOD)
     job = CustomerImport.objects.get()
     assert response.status_code == 302 and response.url == job.get_absolute_url()
@@ -56,7 +57,11 @@ def test_sue_checks_a_file_sees_the_counts_and_imports_it(sue, settings):
     job.refresh_from_db()
     assert (job.status, job.created_count, job.file_path) == ("done", 1, "")
     assert not any((settings.IMPORT_DIR).iterdir())  # the upload is gone once written
-    assert Customer.objects.get().contacts.get().name == "张三"
+    customer = Customer.objects.get()
+    assert customer.contacts.get().name == "张三"
+    # Audited like a customer made on the form: the confirming user, from the request's address.
+    created = LogEntry.objects.get_for_object(customer).get(action=LogEntry.Action.CREATE)
+    assert (created.actor, created.remote_addr) == (supervisor_sue, "127.0.0.1")
 
 
 def test_a_file_with_a_bad_row_is_shown_with_its_error_file_and_cannot_be_confirmed(sue, settings):

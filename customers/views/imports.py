@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from crm import access
+from crm.security import client_ip
 from customers.actions import ActionError
 from customers.actions.imports import (
     cancel_import_job,
@@ -81,7 +82,7 @@ def import_progress(request, pk):
 def import_confirm(request, pk):
     job = _job(request, pk)
     try:
-        confirm_import_job(actor=request.user, job=job)
+        confirm_import_job(actor=request.user, job=job, remote_addr=client_ip(request))
     except ActionError as error:
         messages.error(request, str(error))
     return redirect(job)
