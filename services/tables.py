@@ -120,6 +120,16 @@ class ServiceRowsTable(PythonRowsTable):
         Meta.fields (checked by body_rows and by a test)."""
         statuses = {value: str(label) for value, label in Status.choices}
         url = reverse("services:detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
+        # A page's 50 rows share a handful of days and five ratings: each is drawn once.
+        days, ratings = {}, {}
+
+        def on_day(moment):
+            if not moment:
+                return "—"
+            local = timezone.localtime(moment).date()
+            if local not in days:
+                days[local] = nowrap(date_format(local))
+            return days[local]
 
         def customer(row):
             return format_html(
@@ -129,9 +139,13 @@ class ServiceRowsTable(PythonRowsTable):
         def satisfaction(row):
             if row.satisfaction is None:
                 return "—"
-            # Positioned, so the stars' words for screen readers (absolutely placed) stay inside
-            # the table's scrolling wrapper instead of widening a phone's page.
-            return format_html('<span class="text-nowrap position-relative">{}</span>', stars(row.satisfaction))
+            if row.satisfaction not in ratings:
+                # Positioned, so the stars' words for screen readers (absolutely placed) stay
+                # inside the table's scrolling wrapper instead of widening a phone's page.
+                ratings[row.satisfaction] = format_html(
+                    '<span class="text-nowrap position-relative">{}</span>', stars(row.satisfaction)
+                )
+            return ratings[row.satisfaction]
 
         def person(name):
             return lambda row: display_name(getattr(row, name)) if getattr(row, f"{name}_id") else "—"
@@ -143,10 +157,10 @@ class ServiceRowsTable(PythonRowsTable):
             "status": lambda row: nowrap(status_badge(row, statuses)),
             "created_by": person("created_by"),
             "assigned_to": person("assigned_to"),
-            "created_at": lambda row: day(row.created_at),
-            "assigned_at": lambda row: day(row.assigned_at),
-            "handled_at": lambda row: day(row.handled_at),
-            "archived_at": lambda row: day(row.archived_at),
+            "created_at": lambda row: on_day(row.created_at),
+            "assigned_at": lambda row: on_day(row.assigned_at),
+            "handled_at": lambda row: on_day(row.handled_at),
+            "archived_at": lambda row: on_day(row.archived_at),
             "rounds": lambda row: row.rounds,
             "satisfaction": satisfaction,
         }
