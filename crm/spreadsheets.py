@@ -5,7 +5,20 @@ one starting with a tab or a carriage return likewise: a customer address ``=HYP
 would become a live link in the exported file. ``neutralise`` makes such a text plain text.
 """
 
+from dataclasses import dataclass
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class RowError:
+    """A rejected row of an imported file: its number and the column as the user sees them in the
+    file, the value found there and the reason, in the user's language."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
 
 
 def neutralise(value):

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.display import display_name
 from crm.models import DictionaryEntry
-from crm.spreadsheets import FORMULA_STARTS, neutralise
+from crm.spreadsheets import FORMULA_STARTS, RowError, neutralise
 from crm.validators import clean_single_line
 from customers.models import Contact, Customer, Level, Rating
 from customers.resources import ChoiceLabelWidget, _in_every_language, _key
@@ -66,14 +66,6 @@ CHUNK_ROWS = 500
 
 class ImportFileError(Exception):
     """The file can't be imported at all; ``str()`` is a message for the user, already translated."""
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from crm.spreadsheets import neutralise
+from crm.spreadsheets import RowError, neutralise
 from crm.validators import validate_sane_date
 
 # The largest value of a PositiveIntegerField (``OrderLine.line_no``): PostgreSQL's ``integer``.
@@ -27,14 +27,6 @@ MAX_INTEGER = 2**31 - 1
 
 class ImportFileError(Exception):
     """The file can't be read at all (unknown kind, missing columns, not CSV/XLSX)."""
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
 
 
 class BadValue(ValueError):
