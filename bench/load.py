@@ -344,13 +344,15 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_gunicorn(args):
+def start_gunicorn(args, environment=None):
+    """(process, port) of gunicorn with ``args.workers`` workers (``args.threads`` each) on a free
+    port of 127.0.0.1, once it answers; ``environment``: its variables, if not this process's."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"]
     if args.threads > 1:
         command += ["--threads", str(args.threads)]
-    process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603 - fixed command
+    process = subprocess.Popen(command, cwd=ROOT, env=environment or os.environ.copy())  # noqa: S603 - fixed command
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:

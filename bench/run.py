@@ -20,6 +20,17 @@ without the waits for a core that a loaded machine adds, nor PostgreSQL's own wo
 compare runs on a busy machine by). Prints a Markdown table; ``--explain`` also prints EXPLAIN
 ANALYZE of each page's slowest query, ``--queries`` every query, ``--extra`` adds the other
 filters and sorts, ``--q TEXT`` any search.
+
+``--http`` times the same pages through gunicorn instead, as in production (issue 16): it starts
+gunicorn (``--http-workers`` sync workers, 1 by default) on a free port of 127.0.0.1 with DEBUG off
+and plain http (bench/load.py's start and settings; run ``manage.py collectstatic`` first), gives the
+two users a password and signs them in through the login form, then requests each page over HTTP.
+Its table has the wall time of each request as the client sees it (median, 95th percentile), and the
+CPU the app server and PostgreSQL spent per request (their processes' CPU over the timed requests,
+divided by their number). The heavy account manager of issue 16 is ``--manager bench_heavy_am``
+(5,000 customers, made by ``bench/seed.py --heavy-manager 5000``). The audit pages and the
+management report's submission are left out of --http (an administrator signs in with a second
+factor; the submission is a POST).
 """
 
 import argparse
@@ -37,6 +48,7 @@ sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 
 import auditing  # noqa: E402
+import load  # noqa: E402
 import reporting  # noqa: E402
 import vocab  # noqa: E402
 
@@ -289,6 +301,66 @@ def _measure(client, connection, args, role, user, label, url):
     return (label, role, median, p95, db, len(queries), rows, cpu)
 
 
+class _HttpServer:
+    """gunicorn started for --http, with production settings (DEBUG off, plain http on loopback)."""
+
+    PASSWORD = "bench-http-password"  # noqa: S105 - the bench users' password on the bench database
+
+    def __init__(self, args):
+        import secrets
+
+        from django.conf import settings
+
+        if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+            raise SystemExit("--http runs gunicorn with DEBUG off: run `manage.py collectstatic` first.")
+        environment = {**os.environ, **load.PLAIN_HTTP, "DEBUG": "false"}
+        environment.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+        server = argparse.Namespace(workers=args.http_workers, threads=1)
+        self.process, self.port = load.start_gunicorn(server, environment)
+
+    def browser(self, user):
+        """A load.Browser signed in as ``user`` through the login form (its password set first)."""
+        if not user.check_password(self.PASSWORD):
+            user.set_password(self.PASSWORD)
+            user.save(update_fields=["password"])
+        browser = load.Browser("127.0.0.1", self.port)
+        browser.sign_in(user.get_username(), self.PASSWORD)
+        return browser
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def _measure_http(server, browser, args, role, user, label, url):
+    """Time GET ``url`` over HTTP as the browser's user; print and return its result row (the
+    app server's and PostgreSQL's CPU per request in place of the SQL columns)."""
+    for _ in range(args.warmup):
+        browser.request("GET", url)
+    status, _, content = browser.request("GET", url)
+    if status != 200:
+        raise SystemExit(f"{url} answered {status} over HTTP for {user.username}")
+    listed = ("/customers/", "/opportunities/", *SERVICE_LISTS, LOSSES, *REPORT_TABLES)
+    rows = _rows(content) if urlsplit(url).path in listed else None
+    times = []
+    before = load.cpu_snapshot(server.process.pid)
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        status, _, _ = browser.request("GET", url)
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise SystemExit(f"{url} answered {status} over HTTP for {user.username}")
+    used = load.cpu_used(before, load.cpu_snapshot(server.process.pid))
+    app, postgres = used["app"] * 1000 / args.repeat, used["postgres"] * 1000 / args.repeat
+    median, p95 = statistics.median(times), _percentile(times, 0.95)
+    print(
+        f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms, rows {rows}, "
+        f"CPU per request: app {app:.1f} ms, PostgreSQL {postgres:.1f} ms",
+        flush=True,
+    )
+    return (label, role, median, p95, postgres, None, rows, app)
+
+
 def _management(client, connection, args, role, user, results):
     """A management report for last quarter made and submitted (bench/reporting.py), then its
     page, submitted (frozen figures) and as a draft (the analyses computed live); the user's
@@ -369,20 +441,21 @@ def main():
     parser.add_argument(
         "--submit-repeat", type=int, default=5, help="reports: management reports made and submitted (default 5)"
     )
+    parser.add_argument("--http", action="store_true", help="time the pages through gunicorn (DEBUG off) over HTTP")
+    parser.add_argument("--http-workers", type=int, default=1, help="--http: gunicorn sync workers (default 1)")
     args = parser.parse_args()
+    if args.http and args.http_workers < 1:
+        parser.error("--http-workers must be at least 1")
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.db.models import Q
-    from django.test import Client
     from django.utils import timezone
 
     import crm.wsgi  # noqa: F401  set up as gunicorn loads it (garbage-collector freeze included)
-    from crm import access
     from crm.models import DictionaryEntry
-    from customers.models import Customer, LossRecord
-    from opportunities.models import Opportunity, Status
+    from customers.models import Customer
+    from opportunities.models import Opportunity
     from services.models import ServiceRequest
 
     settings.DEBUG = False  # no query log while timing, as in production
@@ -417,6 +490,52 @@ def main():
     month = (middle.replace(day=1), (middle.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1))
 
     results = []
+    server = _HttpServer(args) if args.http else None
+    try:
+        _time_personas(
+            args,
+            personas,
+            manager=manager,
+            month=month,
+            middle=middle,
+            region_id=region_id,
+            server=server,
+            results=results,
+        )
+        if args.app in ("audit", "all") and server is None:
+            _audit(args, connection, manager, supervisor, results)
+    finally:
+        if server is not None:
+            server.stop()
+
+    print(f"\nLoad average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    if server is None:
+        print("\n| Page | Role | Median ms | p95 ms | SQL ms (median) | Queries | Rows | CPU ms (median) |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+    else:
+        print(f"\nThrough gunicorn ({args.http_workers} sync worker(s), DEBUG off) over HTTP; CPU a request: a mean.")
+        print("\n| Page | Role | Median ms | p95 ms | PostgreSQL CPU ms | Queries | Rows | App CPU ms |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for label, role, median, p95, db, queries, rows, cpu in results:
+        shown = "" if rows is None else rows
+        cpu = "" if cpu is None else f"{cpu:.1f}"
+        queries = "" if queries is None else queries
+        print(f"| {label} | {role} | {median:.1f} | {p95:.1f} | {db:.1f} | {queries} | {shown} | {cpu} |")
+
+
+def _time_personas(args, personas, *, manager, month, middle, region_id, server, results):
+    """Time each persona's pages of ``args.app`` (in-process, or over HTTP through ``server``)."""
+    from django.db import connection
+    from django.db.models import Q
+    from django.test import Client
+    from django.utils import timezone
+
+    from crm import access
+    from customers.models import Customer, LossRecord
+    from opportunities.models import Opportunity, Status
+    from services.models import ServiceRequest
+
+    service_requests = ServiceRequest.objects.count()
     for role, user in personas:
         visible = access.visible(user, Customer)
         seen = visible.count()
@@ -470,29 +589,23 @@ def main():
             )
         if args.only:
             pages = [page for page in pages if args.only in page[0]]
-        client = Client()
-        client.force_login(user)
         print(
             f"\n{role} {user.username}: {seen:,} visible customers, {seen_opportunities:,} visible opportunities, "
             f"{seen_services:,} service requests (created by or assigned to them, for an account manager)",
             flush=True,
         )
+        if server is not None:
+            browser = server.browser(user)
+            for label, url in pages:
+                results.append(_measure_http(server, browser, args, role, user, label, url))
+            continue
+        client = Client()
+        client.force_login(user)
         for label, url in pages:
             results.append(_measure(client, connection, args, role, user, label, url))
         management = not args.only or args.only in "reports: management report"
         if args.app in ("reports", "all") and management and access.can(user, "reports.add_managementreport"):
             _management(client, connection, args, role, user, results)
-
-    if args.app in ("audit", "all"):
-        _audit(args, connection, manager, supervisor, results)
-
-    print(f"\nLoad average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
-    print("\n| Page | Role | Median ms | p95 ms | SQL ms (median) | Queries | Rows | CPU ms (median) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for label, role, median, p95, db, queries, rows, cpu in results:
-        shown = "" if rows is None else rows
-        cpu = "" if cpu is None else f"{cpu:.1f}"
-        print(f"| {label} | {role} | {median:.1f} | {p95:.1f} | {db:.1f} | {queries} | {shown} | {cpu} |")
 
 
 if __name__ == "__main__":

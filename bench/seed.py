@@ -62,6 +62,13 @@ at the list price less up to 15 %. Loaded like the opportunities, into empty ord
 the orders, and the month totals (sales_customermonthtotal) are filled by
 sales.actions.refresh_customer_totals, the import's own recompute, in one INSERT…SELECT
 (``--month-totals`` alone does only that).
+
+The heavy account manager (``--heavy-manager N``; on top of a customer load): ``bench_heavy_am``,
+made when missing, is given N alive customers of the other account managers (taken at random over
+the whole table, so over three years of entry dates) with customers.actions.transfer_customers,
+the superusers' transfer page's own action (grants, one audit row a customer and one for the
+transfer), as ``bench_transfer``, a superuser made for it. Issue 16's heavy case is 5,000. Run again
+with a larger N to give more; never takes any back.
 """
 
 import argparse
@@ -502,6 +509,9 @@ def main():
         "--replace-orders", action="store_true", help="empty the order, order line and month total tables first"
     )
     parser.add_argument("--audit", type=int, default=0, help="audit log rows to add (bench/seed_audit.py)")
+    parser.add_argument(
+        "--heavy-manager", type=int, default=0, help="customers bench_heavy_am should manage (5,000: issue 16)"
+    )
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument(
@@ -512,13 +522,15 @@ def main():
         parser.error(
             "--customers, --opportunities, --services, --orders and --contacts-per-customer must not be negative"
         )
-    if args.audit < 0:
-        parser.error("--audit must not be negative")
-    if (
-        not (args.customers or args.opportunities or args.services or args.losses or args.orders or args.month_totals)
-        and not args.audit
-    ):
-        parser.error("give --customers, --opportunities, --services, --losses, --orders, --month-totals or --audit")
+    if args.audit < 0 or args.heavy_manager < 0:
+        parser.error("--audit and --heavy-manager must not be negative")
+    if not (
+        args.customers or args.opportunities or args.services or args.losses or args.orders or args.month_totals
+    ) and not (args.audit or args.heavy_manager):
+        parser.error(
+            "give --customers, --opportunities, --services, --losses, --orders, --month-totals, --audit"
+            " or --heavy-manager"
+        )
     if args.order_lines is None:
         args.order_lines = 6 * args.orders
     if args.orders and not args.orders <= args.order_lines <= 100 * args.orders:
@@ -556,6 +568,8 @@ def main():
         _load_orders(args, lap)
     elif args.month_totals:
         _fill_month_totals(lap)
+    if args.heavy_manager:
+        _heavy_manager(args, lap)
     if args.audit:
         import seed_audit
 
@@ -1434,6 +1448,45 @@ def _fill_month_totals(lap):
         cursor.execute("SELECT COUNT(*) FROM sales_customermonthtotal")
         totals = cursor.fetchone()[0]
     lap(f"{totals} month totals; vacuum full/analyze")
+
+
+def _heavy_manager(args, lap):
+    """Give bench_heavy_am (made when missing) ``--heavy-manager`` customers in all, moved from the
+    other managers with the transfer action, 500 at a time."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from crm.actions import create_user
+    from crm.roles import ACCOUNT_MANAGER
+    from customers.actions import transfer_customers
+    from customers.models import Customer
+
+    User = get_user_model()
+    heavy = User.objects.filter(username="bench_heavy_am").first()
+    if heavy is None:
+        heavy = create_user(
+            username="bench_heavy_am", password=None, full_name="基准大客户经理", roles=[ACCOUNT_MANAGER]
+        )
+    actor = User.objects.filter(username="bench_transfer").first()
+    if actor is None:
+        actor = User.objects.create_superuser("bench_transfer", password=None)
+    have = Customer.objects.filter(account_manager=heavy).count()
+    wanted = args.heavy_manager - have
+    if wanted <= 0:
+        print(f"bench_heavy_am already manages {have:,} customers", flush=True)
+        return
+    others = Customer.objects.filter(account_manager__isnull=False).exclude(account_manager=heavy)
+    pks = list(others.values_list("pk", flat=True))
+    chosen = sorted(random.Random(args.seed).sample(pks, min(wanted, len(pks))))
+    for start in range(0, len(chosen), 500):
+        with transaction.atomic():
+            transfer_customers(
+                actor=actor,
+                customers=Customer.objects.filter(pk__in=chosen[start : start + 500]),
+                to_manager=heavy,
+                filters={"to": "bench_heavy_am"},
+            )
+    lap(f"bench_heavy_am given {len(chosen):,} customers ({have + len(chosen):,} in all)")
 
 
 def _bench_manager_count():
