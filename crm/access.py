@@ -108,6 +108,32 @@ def visible(user, model, action="view", rows=None):
     return queryset.filter(_row_scope_q(user, model, action))
 
 
+def reached(user, row, action="view"):
+    """Note on ``row`` that ``user`` may take ``action`` on it: it was read through
+    visible(user, ..., action) (or passed require()) in this request. rows_of() then reads the rows
+    hanging off it without the scope's subqueries. Returns ``row``."""
+    row.__dict__.setdefault("_access_reached", set()).add((user.pk, action))
+    return row
+
+
+def rows_of(user, model, parent, action="view"):
+    """The rows of ``model`` whose RowScope's ``through`` foreign key is ``parent`` (a customer's
+    contacts, orders or service requests) on which ``user`` may take ``action``.
+
+    If ``parent`` was marked reached() for this user and action, that is every one of them: a
+    through scope gives all the rows of a parent the user reaches, and a parent read through
+    visible() is alive. Then a plain foreign-key filter (a panel of the 360° page: one indexed
+    lookup instead of the scope's subqueries over an account manager's 5,000 customers).
+    Otherwise visible() narrowed to ``parent``."""
+    scope = _scope(model)
+    if scope is None or not scope.through or "__" in scope.through:
+        raise ValueError(f"{model._meta.label} has no direct through scope")
+    user_key = getattr(user, "pk", None)
+    if user_key is not None and user.is_active and (user_key, action) in parent.__dict__.get("_access_reached", ()):
+        return model._default_manager.filter(**{scope.through: parent})
+    return visible(user, model, action).filter(**{scope.through: parent})
+
+
 def _parents_alive(model, prefix=""):
     """Lookups saying every row up ``model``'s ``through`` chain is alive (e.g. an order line's
     ``order__customer__deleted_at__isnull=True``); the model's own rows are left to its manager."""

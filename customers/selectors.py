@@ -117,19 +117,20 @@ def customer_count(*, user):
 def customer_by_code(*, user, code, action="view"):
     """The customer with ``code`` if ``user`` may see it (else 404) and take ``action`` (else 403)."""
     customer = get_object_or_404(access.visible(user, Customer).select_related("region", "account_manager"), code=code)
+    access.reached(user, customer)
     if action != "view":
         access.require(user, action, customer)
+        access.reached(user, customer, action)
     return customer
 
 
 def contacts_of(*, user, customer):
-    return access.visible(user, Contact).filter(customer=customer).order_by("-is_primary", "name", "id")
+    return access.rows_of(user, Contact, customer).order_by("-is_primary", "name", "id")
 
 
 def activities_of(*, user, customer):
     return (
-        access.visible(user, Activity)
-        .filter(customer=customer)
+        access.rows_of(user, Activity, customer)
         .select_related("created_by")
         .order_by("-occurred_at", "-id")
     )
@@ -308,7 +309,7 @@ def loss_panel_records(*, user, customer, limit):
     For the customer 360° page's loss panel, which shares the page's budget of 12 queries with
     every other panel: prefetching the measures would be a query of its own.
     """
-    newest = access.visible(user, LossRecord).filter(customer=customer).order_by("-raised_at", "-id")
+    newest = access.rows_of(user, LossRecord, customer).order_by("-raised_at", "-id")
     rows = (
         LossRecord.objects.filter(pk__in=newest.values("pk")[:limit])
         .select_related("account_manager", "confirmed_by")

@@ -107,8 +107,7 @@ def customer_orders_summary(*, user, customer, limit=10):
         .values("amount")
     )
     latest = list(
-        access.visible(user, Order)
-        .filter(customer=customer)
+        access.rows_of(user, Order, customer)
         .annotate(total=Coalesce(Subquery(line_sum, output_field=money), Value(0), output_field=money))
         .annotate(order_count=Window(Count("id")), grand_total=Window(Sum("total")))
         .order_by("-order_date", "-id")[:limit]

@@ -149,8 +149,7 @@ def requests_of_customer(*, user, customer):
     """The service requests of ``customer`` that ``user`` may see, newest first (the customer
     page's panel)."""
     return (
-        access.visible(user, ServiceRequest)
-        .filter(customer=customer)
+        access.rows_of(user, ServiceRequest, customer)
         .select_related("service_type", "assigned_to")
         .order_by("-created_at", "-id")
     )
