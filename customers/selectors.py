@@ -129,11 +129,7 @@ def contacts_of(*, user, customer):
 
 
 def activities_of(*, user, customer):
-    return (
-        access.rows_of(user, Activity, customer)
-        .select_related("created_by")
-        .order_by("-occurred_at", "-id")
-    )
+    return access.rows_of(user, Activity, customer).select_related("created_by").order_by("-occurred_at", "-id")
 
 
 def find_duplicates(*, name, phone="", uscc="", exclude_pk=None):
