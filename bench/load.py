@@ -260,13 +260,15 @@ TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def _stat(pid):
-    """(parent pid, CPU seconds) of a process, or None when it is gone."""
+    """(parent pid, CPU seconds) of a process, or None when it is gone: its own and that of its
+    children it has reaped (PostgreSQL's backends that ended during the run, replaced when a
+    worker's connection reached CONN_MAX_AGE, count in the postmaster's)."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = text.rsplit(")", 1)[1].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[1]), sum(int(value) for value in fields[11:15]) / TICK
 
 
 def _processes():
