@@ -31,10 +31,19 @@ NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
 URL_SAFE = "!$&'()*+,;=/~:@"
 
 
+def cell_html(template, *args, **kwargs):
+    """``format_html`` for what a list draws for each of its rows (cells, badges, links): the same
+    result — each argument conditionally escaped, formatted into ``template``, marked safe —
+    without Django's lazy-text wrapper around every escape. A page of 50 rows calls it some 300
+    times; format_html was about a fifth of a customer list's CPU."""
+    named = {name: _as_html(value) for name, value in kwargs.items()}
+    return mark_safe(template.format(*map(_as_html, args), **named))  # noqa: S308 - every argument escaped
+
+
 def nowrap(text):
     """A short value kept on one line at phone width ("010-86997421", not "010-" over "86997421");
     the table scrolls inside its wrapper instead (static/css/app.css)."""
-    return format_html('<span class="text-nowrap">{}</span>', text)
+    return cell_html('<span class="text-nowrap">{}</span>', text)
 
 
 class PythonRowsTable(tables.Table):

@@ -4,11 +4,10 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
-from crm.tables import PythonRowsTable, nowrap
+from crm.tables import PythonRowsTable, cell_html, nowrap
 from customers.models import Customer, Level, LossRecord
 
 
@@ -44,9 +43,16 @@ class CustomerTable(PythonRowsTable):
 
         levels = {value: str(label) for value, label in Level.choices}
         url = reverse("customers:detail", kwargs={"code": "CODE"})
+        days = {}  # a page's rows share a few entry days: each is drawn once
+
+        def entered(customer):
+            day = timezone.localtime(customer.created_at).date()
+            if day not in days:
+                days[day] = nowrap(date_format(day))
+            return days[day]
 
         def link(text):
-            return lambda customer: format_html(
+            return lambda customer: cell_html(
                 '<a href="{}">{}</a>', url.replace("CODE", quote(customer.code)), getattr(customer, text)
             )
 
@@ -58,7 +64,7 @@ class CustomerTable(PythonRowsTable):
             "account_manager": lambda customer: display_name(customer.account_manager),
             "phone": lambda customer: nowrap(customer.phone or "—"),
             "status": customer_status_badge,  # a lost customer's in red, as on every page
-            "created_at": lambda customer: nowrap(date_format(timezone.localtime(customer.created_at).date())),
+            "created_at": entered,
         }
 
 
@@ -77,9 +83,7 @@ def loss_status_badge(record, labels=None):
     """The status of a loss record as a coloured badge (``labels``: status -> label, read once for
     a list)."""
     label = (labels or {}).get(record.status) or record.get_status_display()
-    return format_html(
-        '<span class="badge text-bg-{}">{}</span>', LOSS_STATUS_CSS.get(record.status, "secondary"), label
-    )
+    return cell_html('<span class="badge text-bg-{}">{}</span>', LOSS_STATUS_CSS.get(record.status, "secondary"), label)
 
 
 class LossTable(PythonRowsTable):
@@ -109,7 +113,7 @@ class LossTable(PythonRowsTable):
         url = reverse("customers:loss_detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
 
         def customer(record):
-            return format_html(
+            return cell_html(
                 '<a href="{}">{}</a> <span class="small text-muted text-nowrap">{}</span>',
                 url.format(record.pk),
                 record.customer.name,

@@ -2,11 +2,10 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
-from crm.tables import PythonRowsTable, nowrap
+from crm.tables import PythonRowsTable, cell_html, nowrap
 from opportunities.models import Opportunity, Status
 
 # The badge of each status (the list, the detail page and the board).
@@ -20,9 +19,7 @@ STATUS_CSS = {
 
 def status_badge(opportunity, labels=None):
     label = (labels or {}).get(opportunity.status) or opportunity.get_status_display()
-    return format_html(
-        '<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(opportunity.status, "secondary"), label
-    )
+    return cell_html('<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(opportunity.status, "secondary"), label)
 
 
 class OpportunityTable(PythonRowsTable):
@@ -59,7 +56,7 @@ class OpportunityTable(PythonRowsTable):
         url = reverse("opportunities:detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
 
         return {
-            "title": lambda row: format_html('<a href="{}">{}</a>', url.format(row.pk), row.title),
+            "title": lambda row: cell_html('<a href="{}">{}</a>', url.format(row.pk), row.title),
             "customer_name": lambda row: row.customer_name,
             "contact_name": lambda row: row.contact_name or "—",
             "source": lambda row: row.source.display_label if row.source_id else "—",

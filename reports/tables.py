@@ -9,13 +9,12 @@ from decimal import Decimal
 
 import django_tables2 as tables
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crm import formats
 from crm.display import display_name
 from crm.formats.durations import duration
-from crm.tables import PythonRowsTable, url_of
+from crm.tables import PythonRowsTable, cell_html, url_of
 
 CENT = Decimal("0.01")
 
@@ -62,7 +61,7 @@ class ContributionTable(PythonRowsTable):
         customer_url = url_of("customers:detail", "code")
         return {
             "code": lambda row: row["code"],
-            "name": lambda row: format_html('<a href="{}">{}</a>', customer_url(row["code"]), row["name"]),
+            "name": lambda row: cell_html('<a href="{}">{}</a>', customer_url(row["code"]), row["name"]),
             "orders": lambda row: self.render_orders(row["orders"]),
             "amount": lambda row: self.render_amount(row["amount"]),
             "share": self.render_share,
@@ -200,7 +199,7 @@ class LossesTable(PythonRowsTable):
             "year": lambda row: self.render_year(row.confirmed_at),
             "confirmed_at": lambda row: self.render_confirmed_at(row.confirmed_at),
             "code": lambda row: row.customer.code,
-            "customer": lambda row: format_html('<a href="{}">{}</a>', loss_url(row.pk), row.customer.name),
+            "customer": lambda row: cell_html('<a href="{}">{}</a>', loss_url(row.pk), row.customer.name),
             "manager": lambda row: self.render_manager(row.account_manager),
             "reason": lambda row: self.render_reason(row.reason),
         }
@@ -227,7 +226,7 @@ class LossesTable(PythonRowsTable):
         return display_name(value) if value else ""
 
     def render_reason(self, value):
-        return format_html('<span class="text-break">{}</span>', value) if value else formats.EMPTY
+        return cell_html('<span class="text-break">{}</span>', value) if value else formats.EMPTY
 
     def value_reason(self, value):
         return value or ""

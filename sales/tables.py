@@ -3,11 +3,10 @@ per-cell rendering was most of the orders list's time; headers, sorting and the 
 
 import django_tables2 as tables
 from django.utils import formats as django_formats
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crm import formats
-from crm.tables import PythonRowsTable, url_of
+from crm.tables import PythonRowsTable, cell_html, url_of
 from sales.models import Order, Product, Stock
 
 # Figures line up on the right, headers above them too (crm.formats has the rule for the text).
@@ -135,8 +134,8 @@ class OrderTable(PythonRowsTable):
             return django_formats.date_format(row.order_date, "SHORT_DATE_FORMAT")
 
         return {
-            "order_no": lambda row: format_html('<a href="{}">{}</a>', order_url(row.order_no), row.order_no),
-            "customer": lambda row: format_html(
+            "order_no": lambda row: cell_html('<a href="{}">{}</a>', order_url(row.order_no), row.order_no),
+            "customer": lambda row: cell_html(
                 '<a href="{}">{}</a>', customer_url(row.customer.code), str(row.customer)
             ),
             "order_date": order_date,

@@ -8,13 +8,13 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
-from crm.tables import PythonRowsTable, nowrap
+from crm.tables import PythonRowsTable, cell_html, nowrap
 from customers.templatetags.customers_tags import stars
 from services.forms import seen_token
 from services.models import Status
@@ -33,7 +33,7 @@ def status_badge(service_request, labels=None):
     """The status of ``service_request`` as a coloured badge (``labels``: status -> label, read
     once for a list)."""
     label = (labels or {}).get(service_request.status) or service_request.get_status_display()
-    return format_html(
+    return cell_html(
         '<span class="badge text-bg-{}">{}</span>', STATUS_CSS.get(service_request.status, "secondary"), label
     )
 
@@ -62,9 +62,9 @@ def assign_form(service_request, *, action, csrf_token, options, error=None, cho
         )
     invalid = " is-invalid" if error else ""
     problem = (
-        format_html('<div class="invalid-feedback d-block" data-testid="assign-error">{}</div>', error) if error else ""
+        cell_html('<div class="invalid-feedback d-block" data-testid="assign-error">{}</div>', error) if error else ""
     )
-    return format_html(
+    return cell_html(
         '<form method="post" action="{action}" class="position-relative" hx-post="{action}" hx-target="this" '
         'hx-swap="outerHTML" data-testid="assign-form-{pk}">'
         '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
@@ -132,7 +132,7 @@ class ServiceRowsTable(PythonRowsTable):
             return days[local]
 
         def customer(row):
-            return format_html(
+            return cell_html(
                 '{} <span class="small text-muted text-nowrap">{}</span>', row.customer.name, row.customer.code
             )
 
@@ -142,7 +142,7 @@ class ServiceRowsTable(PythonRowsTable):
             if row.satisfaction not in ratings:
                 # Positioned, so the stars' words for screen readers (absolutely placed) stay
                 # inside the table's scrolling wrapper instead of widening a phone's page.
-                ratings[row.satisfaction] = format_html(
+                ratings[row.satisfaction] = cell_html(
                     '<span class="text-nowrap position-relative">{}</span>', stars(row.satisfaction)
                 )
             return ratings[row.satisfaction]
@@ -151,7 +151,7 @@ class ServiceRowsTable(PythonRowsTable):
             return lambda row: display_name(getattr(row, name)) if getattr(row, f"{name}_id") else "—"
 
         cells = {
-            "title": lambda row: format_html('<a href="{}">{}</a>', url.format(row.pk), row.title),
+            "title": lambda row: cell_html('<a href="{}">{}</a>', url.format(row.pk), row.title),
             "customer": customer,
             "service_type": lambda row: row.service_type.display_label,
             "status": lambda row: nowrap(status_badge(row, statuses)),
@@ -176,7 +176,7 @@ def leave_out(fields):
 def step_link(url_name, label):
     """A cell linking to a request's step page (services:handle, services:feedback)."""
     url = reverse(url_name, kwargs={"pk": 0}).replace("/0/", "/{}/")
-    return lambda row: format_html(
+    return lambda row: cell_html(
         '<a class="btn btn-sm btn-outline-primary text-nowrap" href="{}">{}</a>', url.format(row.pk), label
     )
 

@@ -1,7 +1,7 @@
 from django import template
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from crm.tables import cell_html
 from customers import selectors, tables
 from customers.models import Customer
 from customers.rules import may_act_on_loss
@@ -20,7 +20,7 @@ def stars(value, out_of=5):
     except (TypeError, ValueError):
         return "—"
     spoken = _("%(value)s of %(max)s stars") % {"value": filled, "max": out_of}
-    return format_html(
+    return cell_html(
         '<span class="rating" aria-hidden="true">{}{}</span><span class="visually-hidden">{}</span>',
         "★" * filled,
         "☆" * (out_of - filled),
@@ -40,12 +40,12 @@ def customer_status_badge(customer):
     (流失) stands out in red with an icon, wherever customers are listed or named."""
     label = Customer.Status(customer.status).label if customer.status in Customer.Status.values else ""
     if customer.status == Customer.Status.LOST:
-        return format_html(
+        return cell_html(
             '<span class="badge text-bg-danger" data-testid="lost-badge">'
             '<i class="bi bi-person-x" aria-hidden="true"></i> {}</span>',
             label,
         )
-    return format_html('<span class="badge text-bg-success">{}</span>', label)
+    return cell_html('<span class="badge text-bg-success">{}</span>', label)
 
 
 @register.filter
