@@ -40,12 +40,17 @@ class RowScope:
     alive: lookups a row must match to exist at all for everyone (the filter of the model's
         default manager, e.g. not in the recycle bin); rows hanging off a row that doesn't are
         hidden with it, whatever permissions the user holds.
+    mirrors: (owner field of the ``through`` target, field of this model holding a copy of it)
+        pairs: the rows of the targets a user owns are read by the copy, from an index of this
+        model in list order, instead of the targets' rows one by one. The target's field is
+        checked as well, so a stale copy can hide a row, never show one.
     """
 
     owner_fields: tuple[str, ...] = ()
     guarded: bool = False
     through: str | None = None
     alive: tuple[tuple[str, object], ...] = ()
+    mirrors: tuple[tuple[str, str], ...] = ()
 
 
 # Model label -> its row scope. A model not listed here is reachable through model-level
@@ -70,7 +75,12 @@ ROW_SCOPES: dict[str, RowScope] = {
     "opportunities.planitem": RowScope(through="opportunity"),
     # Service requests they created or that are assigned to them, and those of the customers
     # they may see (SPEC §2): owner fields first, then the customer's own scope.
-    "services.servicerequest": RowScope(owner_fields=("created_by", "assigned_to"), through="customer"),
+    # The customer's manager is copied onto each request by the database (services 0003).
+    "services.servicerequest": RowScope(
+        owner_fields=("created_by", "assigned_to"),
+        through="customer",
+        mirrors=(("account_manager", "customer_manager"),),
+    ),
     "services.serviceevent": RowScope(through="service_request"),
 }
 
@@ -166,10 +176,29 @@ def _row_scope_q(user, model, action):
     if scope.guarded:
         condition |= Q(pk__in=granted_pks(user, model, action))
     if scope.through:
+        for mirrored in _mirrored(user, model, scope, action):
+            condition |= mirrored
         for piece in _through_pieces(user, model, scope, action, disjoint=False):
             condition |= Q(**{f"{scope.through}__in": piece})
     return condition
 
+
+def _mirrored(user, model, scope, action):
+    """Conditions for the rows of the ``through`` targets ``user`` owns that ``scope`` reads by a
+    copy of the owner field (RowScope.mirrors): the copy names the user, and so does the target."""
+    if action not in OWNER_ACTIONS or not _mirrors_usable(user, model, scope, action):
+        return []
+    return [Q(**{copy: user, f"{scope.through}__{field}": user}) for field, copy in scope.mirrors]
+
+
+def _mirrors_usable(user, model, scope, action):
+    """True if ``scope`` mirrors owner fields of its ``through`` target (one foreign key away) and
+    ``user`` reaches that target by its own scope's pieces (not by seeing them all)."""
+    if not scope.mirrors or not scope.through or "__" in scope.through:
+        return False
+    target = model._meta.get_field(scope.through).related_model
+    target_scope = _scope(target)
+    return target_scope is not None and not target_scope.through and not sees_all(user, target, action)
 
 def _through_pieces(user, model, scope, action, few_as_ids=False, disjoint=True):
     """Subqueries of the pks of ``model``'s ``through`` target that ``user`` may take ``action`` on,
@@ -192,10 +221,12 @@ def _through_pieces(user, model, scope, action, few_as_ids=False, disjoint=True)
         return [visible(user, target, action).values("pk")]
     base = target._default_manager.filter(**_parents_alive(target))
     pieces, owned = [], None
+    mirrored = {field for field, _copy in scope.mirrors} if _mirrors_usable(user, model, scope, action) else set()
     if action in OWNER_ACTIONS:
         for field in target_scope.owner_fields:
             mine = Q(**{field: user})
-            pieces.append(base.filter(mine if owned is None else mine & ~owned).values("pk"))
+            if field not in mirrored:  # those are read by the copy (_mirrored)
+                pieces.append(base.filter(mine if owned is None else mine & ~owned).values("pk"))
             owned = mine if owned is None else owned | mine
     if target_scope.guarded:
         if not disjoint:
@@ -257,6 +288,11 @@ def scope_parts(user, model, action="view"):
         # A piece holds only targets that are alive (with their parents): the parts need no join
         # to check it again, row by row.
         rows = model._default_manager.all()
+        # The rows of the targets they own, read by the copy of the owner field (RowScope.mirrors)
+        # from an index of this model in list order; the target's own field and life checked too.
+        for mirrored in _mirrored(user, model, scope, action):
+            part = rows.filter(mirrored, **_parents_alive(model))
+            parts.append(part.exclude(owned) if owned is not None else part)
         for piece in _through_pieces(user, model, scope, action, few_as_ids=True):
             # Stated twice, as customers.search._search_first does: PostgreSQL multiplies the
             # two estimates, so it collects the few rows of the user's customers through the

@@ -87,7 +87,8 @@ AUDITED_MODELS = {
     },
     "opportunities.PlanItem": {"exclude_fields": ["updated_at"]},
     # A service request's steps are also rows of their own (ServiceEvent): the timeline.
-    "services.ServiceRequest": {"exclude_fields": ["title_bigrams", "updated_at"]},
+    # The customer's manager is the database's copy (services 0003), not a change of the request.
+    "services.ServiceRequest": {"exclude_fields": ["title_bigrams", "customer_manager", "updated_at"]},
     "services.ServiceEvent": {},
     # Drafts are edited field by field; submission freezes the figures (stored, not diffed).
     "reports.ManagementReport": {"exclude_fields": ["updated_at", "figures"]},

@@ -96,6 +96,7 @@ def create_service_request(*, actor, service_request):
     service_request.pk = None
     service_request._state.adding = True
     service_request.customer = customer
+    service_request.customer_manager_id = customer.account_manager_id  # as the database will keep it
     service_request.title = (service_request.title or "").strip()
     service_request.title_bigrams = name_bigrams(service_request.title)
     service_request.request = (service_request.request or "").strip()

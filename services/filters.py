@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm import access
 from crm.dictionary import active_entries
 from crm.forms import SaneDateFilter
 from crm.models import DictionaryEntry
@@ -44,7 +45,9 @@ class QueueFilter(django_filters.FilterSet):
         # Worked out once per request (it reads the matching customers, on PostgreSQL with an
         # EXPLAIN), however many querysets the list filters with it (an account manager's parts).
         if getattr(self, "_search", (None,))[0] != value:
-            self._search = (value, search_q(value))
+            user = getattr(self.request, "user", None)
+            narrowed = not access.sees_all(user, ServiceRequest)
+            self._search = (value, search_q(value, narrowed=narrowed))
         return queryset.filter(self._search[1])
 
 

@@ -36,6 +36,17 @@ def test_a_title_is_found_by_two_three_or_more_characters(requests):
     assert _found("发开") == set()  # not adjacent
 
 
+@pytest.mark.parametrize("text", ["发票", "开错", "发开", "票开错", "投诉", "送货延迟投诉", "VPN", "vp"])
+def test_a_narrowed_list_finds_the_same_titles(requests, manager_ann, text):
+    """An account manager's parts test a two-character title on their rows instead of through the
+    bigram index: the same requests either way."""
+    make_request(manager_ann, requests["xinda"], title="VPN 连不上，发票也没收到")
+    narrowed = ServiceRequest.objects.filter(search.search_q(text, narrowed=True))
+    assert set(narrowed.values_list("pk", flat=True)) == set(
+        ServiceRequest.objects.filter(search.search_q(text)).values_list("pk", flat=True)
+    )
+
+
 def test_a_customer_is_found_by_code_name_pinyin_and_initials(requests):
     xinda = requests["xinda"]
     both = {"发票开错了需要重开", "安装调试咨询"}
