@@ -200,6 +200,7 @@ def _mirrors_usable(user, model, scope, action):
     target_scope = _scope(target)
     return target_scope is not None and not target_scope.through and not sees_all(user, target, action)
 
+
 def _through_pieces(user, model, scope, action, few_as_ids=False, disjoint=True):
     """Subqueries of the pks of ``model``'s ``through`` target that ``user`` may take ``action`` on,
     whose union is visible(user, target, action): one per owner field of the target and one for
