@@ -36,9 +36,13 @@ class DictionaryEntry(models.Model):
     @property
     def display_label(self):
         """The label in the user's language: the English one where set, else the Chinese one."""
-        if self.label_en and not (get_language() or "").startswith("zh"):
-            return self.label_en
-        return self.label
+        return self.label_in_language(self.label, self.label_en)
+
+    @staticmethod
+    def label_in_language(label, label_en):
+        if label_en and not (get_language() or "").startswith("zh"):
+            return label_en
+        return label
 
     def is_in_use(self):
         """True if any row of another model refers to this entry."""

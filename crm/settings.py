@@ -166,6 +166,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "crm.urls"
 WSGI_APPLICATION = "crm.wsgi.application"
 
+# Django's form renderer with the plain <input> widgets drawn in Python (crm/renderers.py).
+FORM_RENDERER = "crm.renderers.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
