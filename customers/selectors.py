@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, DateField, F, Prefetch, Q
+from django.db.models import Count, DateField, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -99,9 +99,11 @@ def manager_filter_choices(*, user, parts=None):
         return account_managers()
     if parts is None:
         parts = access.scope_parts(user, Customer)
+    # EXISTS per manager: one index probe settles an account manager's own part, where
+    # "IN (their customers' managers)" read all 3,000 of their customers (1.5 → 0.6 ms).
     condition = Q(pk__in=[])
     for part in parts:
-        condition |= Q(pk__in=part.order_by().values("account_manager_id"))
+        condition |= Exists(part.order_by().filter(account_manager=OuterRef("pk")))
     return account_managers().filter(condition)
 
 
