@@ -773,6 +773,49 @@ def test_the_board_shows_columns_by_status_with_counts_cards_their_age_and_the_s
     }
 
 
+# The board's card loop as its template drew it before the cards were drawn in Python
+# (opportunities_tags.board_cards): the two must draw the same cards.
+CARDS_AS_TEMPLATE = """{% load i18n crm_tags %}{% for card in cards %}
+<li class="list-group-item small" data-testid="board-card">
+  <a class="fw-semibold text-break" href="{{ card.get_absolute_url }}">{{ card.title }}</a>
+  <div class="text-break">{{ card.customer_name }}</div>
+  <div class="d-flex flex-wrap justify-content-between text-muted gap-2">
+    <span>{% blocktranslate with rate=card.success_rate %}{{ rate }}% likely{% endblocktranslate %}</span>
+    <span class="text-nowrap" data-testid="card-age">{% blocktranslate count days=card.age %}{{ days }} day old\
+{% plural %}{{ days }} days old{% endblocktranslate %}</span>
+  </div>
+  {% if card.assigned_to_id %}<div class="text-muted">{{ card.assigned_to|person }}</div>{% endif %}
+</li>
+{% empty %}
+<li class="list-group-item small text-muted">{% translate "None" %}</li>
+{% endfor %}"""
+
+
+def squeezed(markup):
+    return re.sub(r">\s+<", "><", str(markup)).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_board_cards_are_drawn_as_the_template_drew_them(manager_ann, supervisor_sue, language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from opportunities.templatetags.opportunities_tags import board_cards
+
+    manager_ann.first_name, manager_ann.last_name = "<Ann>", "& Co"
+    manager_ann.save()
+    hostile = make_opportunity(supervisor_sue, title='<script>alert("t")</script>', customer_name="A & B <c>")
+    plain = developing(supervisor_sue, manager_ann, supervisor=supervisor_sue, title="开发中")
+    cards = list(Opportunity.objects.filter(pk__in=[hostile.pk, plain.pk]).select_related("assigned_to").order_by("pk"))
+    for card, age in zip(cards, (1, 1234), strict=True):
+        card.age = age
+    with translation.override(language):
+        expected = Template(CARDS_AS_TEMPLATE).render(Context({"cards": cards}))
+        assert squeezed(board_cards(cards)) == squeezed(expected)
+        assert squeezed(board_cards([])) == squeezed(Template(CARDS_AS_TEMPLATE).render(Context({"cards": []})))
+    assert "<script>" not in board_cards(cards)
+
+
 def actions_bar_free(response):
     """The board offers no workflow step: no form posts anywhere but the page's own chrome."""
     forms = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]*)"', response.content.decode())
