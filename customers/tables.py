@@ -1,3 +1,4 @@
+import html
 from urllib.parse import quote
 
 import django_tables2 as tables
@@ -34,6 +35,15 @@ class CustomerTable(PythonRowsTable):
         order_by = ("name",)
         empty_text = _("No customers match.")
         template_name = "customers/customer_table.html"
+
+    # CustomerListView sets both: the next page by keyset in the default order (the same cost at
+    # any depth), and the first page from a page reached by keyset (None elsewhere).
+    keyset_next = keyset_first = None
+
+    def next_page_link(self):
+        if self.keyset_next:
+            return html.escape(self.keyset_next), ' data-testid="keyset-next"'
+        return super().next_page_link()
 
     def cell_renderers(self):
         """Column name -> a function drawing that column's cell content for a customer. One per
@@ -104,7 +114,7 @@ class LossTable(PythonRowsTable):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "loss-table"}
         order_by = ("-raised_at",)
         empty_text = _("No loss records match.")
-        template_name = "customers/loss_table.html"
+        template_name = "crm/python_rows_table.html"
 
     def cell_renderers(self):
         """Column name -> a function drawing that column's cell for a loss record, one per column of

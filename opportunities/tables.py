@@ -47,7 +47,7 @@ class OpportunityTable(PythonRowsTable):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "opportunity-table"}
         order_by = ("-created_at",)
         empty_text = _("No opportunities match.")
-        template_name = "opportunities/opportunity_table.html"
+        template_name = "crm/python_rows_table.html"
 
     def cell_renderers(self):
         """Column name -> a function drawing that column's cell for an opportunity, one per column

@@ -22,7 +22,7 @@ FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowr
 NOWRAP = {"td": {"class": "text-nowrap"}}
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
 FIGURE_CELL = FIGURE_ATTRS["td"]["class"]
-ROWS_TEMPLATE = "reports/analysis_table.html"
+ROWS_TEMPLATE = "crm/python_rows_table.html"
 
 
 def share_of(part, whole):

@@ -15,7 +15,7 @@ FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowr
 # "1001"): the table scrolls inside its .table-responsive wrapper instead (static/css/app.css).
 NOWRAP = {"td": {"class": "text-nowrap"}}
 FIGURE_CELL = FIGURE_ATTRS["td"]["class"]
-TABLE_TEMPLATE = "sales/sales_table.html"
+TABLE_TEMPLATE = "crm/python_rows_table.html"
 
 
 def text(value):
