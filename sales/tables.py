@@ -109,7 +109,10 @@ class StockTable(PythonRowsTable):
 class OrderTable(PythonRowsTable):
     order_no = tables.Column(attrs=NOWRAP)
     customer = tables.Column(verbose_name=_("Customer"), order_by=("customer__name_pinyin",))
-    order_date = tables.DateColumn(attrs=NOWRAP)
+    # Orders of one day by id, the same way as the day (newest first: both descending), so the list
+    # reads a page from order_date_idx (order_date DESC, id DESC) as it is; with the ids ascending,
+    # PostgreSQL sorted every order of the newest day (5,000 of a million) for each page.
+    order_date = tables.DateColumn(attrs=NOWRAP, order_by=("order_date", "id"))
     status = tables.Column(attrs=NOWRAP)
 
     class Meta:
