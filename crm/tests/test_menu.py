@@ -293,3 +293,32 @@ def test_every_dropdown_entry_and_count_names_a_url_and_permission_that_exist(db
                 app_label, codename = need.split(".", 1)
                 assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists(), name
     assert all(resolves(name) for name in MENU_COUNTS.values())
+
+
+# The menus are kept per process (crm.context_processors._menu), keyed by what decides them.
+
+
+def test_a_user_whose_roles_change_gets_the_menu_of_the_new_roles_at_once(client, manager_ann):
+    from crm.roles import SUPERVISOR
+
+    before = submenu(get_dashboard(client, manager_ann, "en"), reverse("services:list"))
+    assert reverse("services:assign_queue") not in [href for href, _text in before]
+    set_user_roles(user=manager_ann, roles=[SUPERVISOR])
+    after = submenu(get_dashboard(client, manager_ann, "en"), reverse("services:list"))
+    assert reverse("services:assign_queue") in [href for href, _text in after]
+    set_user_roles(user=manager_ann, roles=[ACCOUNT_MANAGER])
+    assert submenu(get_dashboard(client, manager_ann, "en"), reverse("services:list")) == before
+
+
+def test_the_same_menu_in_two_languages_and_on_two_pages(client, supervisor_sue):
+    english = main_menu(get_dashboard(client, supervisor_sue, "en"))
+    chinese = main_menu(get_dashboard(client, supervisor_sue, "zh-hans"))
+    assert english.keys() == chinese.keys()
+    assert "Customers" in english.values() and "客户" in chinese.values()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    on_customers = client.get(reverse("customers:list")).content.decode()
+    current = r'class="nav-link dropdown-toggle active" href="/customers/"[^>]*aria-current="page"'
+    assert re.search(current, on_customers)
+    on_dashboard = get_dashboard(client, supervisor_sue, "en").content.decode()
+    assert 'class="nav-link active" href="/" aria-current="page"' in on_dashboard
+    assert 'dropdown-toggle active" href="/customers/"' not in on_dashboard
