@@ -29,6 +29,9 @@ from crm.audit_display import (
 from crm.formats import labelled, quantity
 
 NOWRAP = {"td": {"class": "text-nowrap"}, "th": {"class": "text-nowrap"}}
+# The template of every PythonRowsTable (its Meta.template_name): rows, header row and pager drawn
+# in Python. A table needing more (the customer list's keyset pager) extends it.
+ROWS_TEMPLATE = "crm/python_rows_table.html"
 # What reverse() leaves unquoted in a URL's path (django.urls.resolvers).
 URL_SAFE = "!$&'()*+,;=/~:@"
 
@@ -195,7 +198,7 @@ class AuditLogTable(PythonRowsTable):
         fields = ("timestamp", "actor", "action", "content_type", "object_repr", "changes", "remote_addr")
         attrs = {"class": "table table-sm table-hover align-middle"}
         order_by = ("-timestamp",)
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
     nowrap_columns = ("timestamp", "action", "rows")
 

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
-from crm.tables import PythonRowsTable, cell_html, nowrap
+from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from customers.models import Customer, Level, LossRecord
 
 
@@ -114,7 +114,7 @@ class LossTable(PythonRowsTable):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "loss-table"}
         order_by = ("-raised_at",)
         empty_text = _("No loss records match.")
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
     def cell_renderers(self):
         """Column name -> a function drawing that column's cell for a loss record, one per column of

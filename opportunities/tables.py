@@ -5,7 +5,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
-from crm.tables import PythonRowsTable, cell_html, nowrap
+from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from opportunities.models import Opportunity, Status
 
 # The badge of each status (the list, the detail page and the board).
@@ -47,7 +47,7 @@ class OpportunityTable(PythonRowsTable):
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "opportunity-table"}
         order_by = ("-created_at",)
         empty_text = _("No opportunities match.")
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
     def cell_renderers(self):
         """Column name -> a function drawing that column's cell for an opportunity, one per column

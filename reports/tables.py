@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from crm import formats
 from crm.display import display_name
 from crm.formats.durations import duration
-from crm.tables import PythonRowsTable, cell_html, url_of
+from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, url_of
 
 CENT = Decimal("0.01")
 
@@ -22,7 +22,6 @@ FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowr
 NOWRAP = {"td": {"class": "text-nowrap"}}
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
 FIGURE_CELL = FIGURE_ATTRS["td"]["class"]
-ROWS_TEMPLATE = "crm/python_rows_table.html"
 
 
 def share_of(part, whole):

@@ -6,7 +6,7 @@ from django.utils import formats as django_formats
 from django.utils.translation import gettext_lazy as _
 
 from crm import formats
-from crm.tables import PythonRowsTable, cell_html, url_of
+from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, url_of
 from sales.models import Order, Product, Stock
 
 # Figures line up on the right, headers above them too (crm.formats has the rule for the text).
@@ -15,7 +15,6 @@ FIGURE_ATTRS = {"th": {"class": "text-end"}, "td": {"class": "text-end text-nowr
 # "1001"): the table scrolls inside its .table-responsive wrapper instead (static/css/app.css).
 NOWRAP = {"td": {"class": "text-nowrap"}}
 FIGURE_CELL = FIGURE_ATTRS["td"]["class"]
-TABLE_TEMPLATE = "crm/python_rows_table.html"
 
 
 def text(value):
@@ -57,7 +56,7 @@ class ProductTable(PythonRowsTable):
         fields = ("code", "name", "model", "batch", "unit", "price", "memo")
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "product-table"}
         order_by = ("code",)
-        template_name = TABLE_TEMPLATE
+        template_name = ROWS_TEMPLATE
 
     nowrap_columns = ("code", "model", "batch", "unit")
     cell_classes = {"price": FIGURE_CELL}
@@ -89,7 +88,7 @@ class StockTable(PythonRowsTable):
         fields = ("warehouse", "location", "product", "quantity", "unit", "memo")
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "stock-table"}
         order_by = ("warehouse", "location")
-        template_name = TABLE_TEMPLATE
+        template_name = ROWS_TEMPLATE
 
     nowrap_columns = ("location", "product", "unit")
     cell_classes = {"quantity": FIGURE_CELL}
@@ -120,7 +119,7 @@ class OrderTable(PythonRowsTable):
         fields = ("order_no", "customer", "order_date", "status", "delivery_address")
         attrs = {"class": "table table-sm table-hover align-middle", "data-testid": "order-table"}
         order_by = ("-order_date",)
-        template_name = TABLE_TEMPLATE
+        template_name = ROWS_TEMPLATE
 
     nowrap_columns = ("order_no", "order_date", "status")
 

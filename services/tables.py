@@ -14,7 +14,7 @@ from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crm.display import display_name
-from crm.tables import PythonRowsTable, cell_html, nowrap
+from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from customers.templatetags.customers_tags import stars
 from services.forms import seen_token
 from services.models import Status
@@ -190,7 +190,7 @@ class ServiceTable(ServiceRowsTable):
         attrs = {"class": TABLE_CSS, "data-testid": "service-table"}
         order_by = ("-created_at",)
         empty_text = _("No service requests match.")
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
 
 class AssignQueueTable(ServiceRowsTable):
@@ -204,7 +204,7 @@ class AssignQueueTable(ServiceRowsTable):
         attrs = {"class": TABLE_CSS, "data-testid": "assign-queue"}
         order_by = ("created_at",)
         empty_text = _("No service request waits for an assignment.")
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
     def __init__(self, *args, action="", csrf_token="", managers=(), **kwargs):
         # The view gives all three (AssignmentQueueView.get_table_kwargs); the defaults let the
@@ -227,7 +227,7 @@ class HandleQueueTable(ServiceRowsTable):
         attrs = {"class": TABLE_CSS, "data-testid": "handle-queue"}
         order_by = ("created_at",)
         empty_text = _("No service request waits for your handling.")
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
     def __init__(self, *args, **kwargs):
         cell = {"handle": step_link("services:handle", gettext("Handle"))}
@@ -255,7 +255,7 @@ class FeedbackQueueTable(ServiceRowsTable):
         attrs = {"class": TABLE_CSS, "data-testid": "feedback-queue"}
         order_by = ("created_at",)
         empty_text = _("No service request waits for your feedback.")
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
     def __init__(self, *args, **kwargs):
         cell = {"feedback": step_link("services:feedback", gettext("Give feedback"))}
@@ -280,4 +280,4 @@ class ArchiveTable(ServiceRowsTable):
         attrs = {"class": TABLE_CSS, "data-testid": "archive-table"}
         order_by = ("-created_at",)
         empty_text = _("No archived service requests match.")
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE

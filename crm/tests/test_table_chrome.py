@@ -10,7 +10,7 @@ from django.utils import translation
 from django_tables2 import RequestConfig
 from django_tables2.paginators import LazyPaginator
 
-from crm.tables import PythonRowsTable
+from crm.tables import ROWS_TEMPLATE, PythonRowsTable
 
 ROWS = [{"name": f"客户{number:03d}", "city": "<b>&</b>", "size": number} for number in range(1, 301)]
 
@@ -22,7 +22,7 @@ class Sample(PythonRowsTable):
 
     class Meta:
         attrs = {"class": "table"}
-        template_name = "crm/python_rows_table.html"
+        template_name = ROWS_TEMPLATE
 
     def cell_renderers(self):
         return {"name": lambda row: row["name"], "city": lambda row: row["city"], "size": lambda row: row["size"]}
