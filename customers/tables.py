@@ -1,12 +1,13 @@
 import html
+from functools import partial
 from urllib.parse import quote
 
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from crm import formats
 from crm.display import display_name
 from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from customers.models import Customer, Level, LossRecord
@@ -49,7 +50,7 @@ class CustomerTable(PythonRowsTable):
         """Column name -> a function drawing that column's cell content for a customer. One per
         column of Meta.fields (checked by body_rows and by a test), in plain Python."""
         # The status badge every page draws (a lost customer's in red), from the templates' filter.
-        from customers.templatetags.customers_tags import customer_status_badge
+        from customers.templatetags.customers_tags import customer_status_badge, status_badges
 
         levels = {value: str(label) for value, label in Level.choices}
         url = reverse("customers:detail", kwargs={"code": "CODE"})
@@ -58,7 +59,7 @@ class CustomerTable(PythonRowsTable):
         def entered(customer):
             day = timezone.localtime(customer.created_at).date()
             if day not in days:
-                days[day] = nowrap(date_format(day))
+                days[day] = nowrap(formats.day(day))
             return days[day]
 
         def link(text):
@@ -73,7 +74,8 @@ class CustomerTable(PythonRowsTable):
             "level": lambda customer: levels.get(customer.level, customer.level),
             "account_manager": lambda customer: display_name(customer.account_manager),
             "phone": lambda customer: nowrap(customer.phone or "—"),
-            "status": customer_status_badge,  # a lost customer's in red, as on every page
+            # A lost customer's in red, as on every page; each status's badge drawn once.
+            "status": partial(customer_status_badge, badges=status_badges()),
             "created_at": entered,
         }
 
@@ -131,7 +133,7 @@ class LossTable(PythonRowsTable):
             )
 
         def day(value):
-            return nowrap(date_format(value)) if value else "—"
+            return nowrap(formats.day(value)) if value else "—"
 
         return {
             "customer": customer,

@@ -1,9 +1,9 @@
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from crm import formats
 from crm.display import display_name
 from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from opportunities.models import Opportunity, Status
@@ -63,5 +63,5 @@ class OpportunityTable(PythonRowsTable):
             "success_rate": lambda row: nowrap(f"{row.success_rate}%"),
             "status": lambda row: nowrap(status_badge(row, statuses)),
             "assigned_to": lambda row: display_name(row.assigned_to) if row.assigned_to_id else "—",
-            "created_at": lambda row: nowrap(date_format(timezone.localtime(row.created_at).date())),
+            "created_at": lambda row: nowrap(formats.day(timezone.localtime(row.created_at).date())),
         }

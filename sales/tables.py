@@ -2,7 +2,6 @@
 per-cell rendering was most of the orders list's time; headers, sorting and the pager stay its own."""
 
 import django_tables2 as tables
-from django.utils import formats as django_formats
 from django.utils.translation import gettext_lazy as _
 
 from crm import formats
@@ -133,7 +132,7 @@ class OrderTable(PythonRowsTable):
         def order_date(row):
             if row.order_date is None:
                 return formats.EMPTY
-            return django_formats.date_format(row.order_date, "SHORT_DATE_FORMAT")
+            return formats.day(row.order_date, "SHORT_DATE_FORMAT")
 
         return {
             "order_no": lambda row: cell_html('<a href="{}">{}</a>', order_url(row.order_no), row.order_no),

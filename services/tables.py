@@ -7,12 +7,12 @@ small assign form (``assign_form``), drawn here once for the list and for the ro
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm import formats
 from crm.display import display_name
 from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from customers.templatetags.customers_tags import stars
@@ -40,7 +40,7 @@ def status_badge(service_request, labels=None):
 
 def day(moment):
     """A date-time as its local date, "—" for none."""
-    return nowrap(date_format(timezone.localtime(moment).date())) if moment else "—"
+    return nowrap(formats.day(timezone.localtime(moment).date())) if moment else "—"
 
 
 def manager_options(managers):
@@ -128,7 +128,7 @@ class ServiceRowsTable(PythonRowsTable):
                 return "—"
             local = timezone.localtime(moment).date()
             if local not in days:
-                days[local] = nowrap(date_format(local))
+                days[local] = nowrap(formats.day(local))
             return days[local]
 
         def customer(row):

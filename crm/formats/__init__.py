@@ -91,6 +91,17 @@ def quantity(value):
     return _grouped(number, 0 if number == number.to_integral_value() else 2)
 
 
+def day(value, format_name="DATE_FORMAT"):
+    """``formats.date_format(value, format_name)`` for a date, faster: the product's ISO day
+    (DATE_FORMAT and SHORT_DATE_FORMAT above, "Y-m-d") is written directly, as Django's "Y-m-d"
+    writes it (four-digit year, two-digit month and day). A list draws a date on each of its 50
+    rows, and Django's date formatter, which parses its format for every value, was a tenth of a
+    customer list's CPU. Any other format (another FORMAT_MODULE_PATH) goes through Django."""
+    if formats.get_format(format_name) == "Y-m-d":
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    return formats.date_format(value, format_name)
+
+
 def text_list(items):
     """Items joined as a list in the user's language: "名称、电话" / "name, phone"."""
     return pgettext("list separator", ", ").join(str(item) for item in items)

@@ -34,18 +34,27 @@ def stars(value, out_of=5):
 PANEL_PAST_LIMIT = 5
 
 
+def status_badges():
+    """Customer status -> its badge in the active language; a lost customer (流失) stands out in
+    red with an icon. A list draws its rows' badges from one such dict."""
+    badges = {
+        value: cell_html('<span class="badge text-bg-success">{}</span>', label)
+        for value, label in Customer.Status.choices
+    }
+    badges[Customer.Status.LOST] = cell_html(
+        '<span class="badge text-bg-danger" data-testid="lost-badge">'
+        '<i class="bi bi-person-x" aria-hidden="true"></i> {}</span>',
+        Customer.Status.LOST.label,
+    )
+    return badges
+
+
 @register.filter
-def customer_status_badge(customer):
-    """``{{ customer|customer_status_badge }}``: the customer's status as a badge; a lost customer
-    (流失) stands out in red with an icon, wherever customers are listed or named."""
-    label = Customer.Status(customer.status).label if customer.status in Customer.Status.values else ""
-    if customer.status == Customer.Status.LOST:
-        return cell_html(
-            '<span class="badge text-bg-danger" data-testid="lost-badge">'
-            '<i class="bi bi-person-x" aria-hidden="true"></i> {}</span>',
-            label,
-        )
-    return cell_html('<span class="badge text-bg-success">{}</span>', label)
+def customer_status_badge(customer, badges=None):
+    """``{{ customer|customer_status_badge }}``: the customer's status as a badge, wherever
+    customers are listed or named (``badges``: a list's ``status_badges()``)."""
+    badge = (badges or status_badges()).get(customer.status)
+    return badge if badge is not None else cell_html('<span class="badge text-bg-success">{}</span>', "")
 
 
 @register.filter

@@ -203,3 +203,20 @@ def test_the_stock_page_lists_warehouses_in_pinyin_order_also_when_sorted_by_war
     for sort, listed in (("", expected), ("warehouse", expected), ("-warehouse", expected[::-1])):
         response = client.get(reverse("sales:stock_list"), {"sort": sort} if sort else {})
         assert [row.record.warehouse for row in response.context["table"].page.object_list] == listed, sort
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("format_name", ["DATE_FORMAT", "SHORT_DATE_FORMAT", "YEAR_MONTH_FORMAT", "MONTH_DAY_FORMAT"])
+@pytest.mark.parametrize(
+    "value",
+    [datetime.date(2026, 11, 23), datetime.date(2026, 1, 5), datetime.date(999, 12, 31), datetime.date(1, 1, 1)],
+)
+def test_day_writes_what_djangos_date_format_writes(language, format_name, value):
+    # The ISO day is written directly; the other formats ("Y-m", "m-d") go through Django.
+    with translation.override(language):
+        assert formats.day(value, format_name) == django_formats.date_format(value, format_name)
+
+
+def test_day_writes_the_iso_day_with_four_year_digits():
+    assert formats.day(datetime.date(2026, 1, 5)) == "2026-01-05"
+    assert formats.day(datetime.date(999, 12, 31)) == "0999-12-31"
