@@ -1,3 +1,5 @@
+from operator import attrgetter
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -39,8 +41,18 @@ class DictionaryEntry(models.Model):
         return self.label_in_language(self.label, self.label_en)
 
     @staticmethod
-    def label_in_language(label, label_en):
-        if label_en and not (get_language() or "").startswith("zh"):
+    def labeller():
+        """A function giving an entry's label in the active language (display_label), the language
+        read once: a list draws one on each of its rows."""
+        if (get_language() or "").startswith("zh"):
+            return attrgetter("label")
+        return lambda entry: entry.label_en or entry.label
+
+    @staticmethod
+    def label_in_language(label, label_en, language=None):
+        """The label for ``language`` (the active one if not given): the English label outside
+        Chinese, where there is one."""
+        if label_en and not (language or get_language() or "").startswith("zh"):
             return label_en
         return label
 

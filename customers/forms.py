@@ -3,6 +3,7 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm import access
@@ -30,8 +31,9 @@ class DictionaryChoiceIterator(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        language = get_language()  # once, not for each entry
         for pk, label, label_en in self.queryset.values_list("pk", "label", "label_en"):
-            yield (pk, DictionaryEntry.label_in_language(label, label_en))
+            yield (pk, DictionaryEntry.label_in_language(label, label_en, language))
 
 
 class DictionaryChoiceField(forms.ModelChoiceField):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import formats
 from crm.display import display_name
+from crm.models import DictionaryEntry
 from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from customers.models import Customer, Level, LossRecord
 
@@ -55,11 +56,14 @@ class CustomerTable(PythonRowsTable):
         levels = {value: str(label) for value, label in Level.choices}
         url = reverse("customers:detail", kwargs={"code": "CODE"})
         days = {}  # a page's rows share a few entry days: each is drawn once
+        # Looked up once a page, not on each row: the time zone, the date format, the language.
+        zone = timezone.get_current_timezone()
+        write_day, region_label = formats.day_writer(), DictionaryEntry.labeller()
 
         def entered(customer):
-            day = timezone.localtime(customer.created_at).date()
+            day = customer.created_at.astimezone(zone).date()
             if day not in days:
-                days[day] = nowrap(formats.day(day))
+                days[day] = nowrap(write_day(day))
             return days[day]
 
         def link(text):
@@ -70,7 +74,7 @@ class CustomerTable(PythonRowsTable):
         return {
             "code": link("code"),
             "name": link("name"),
-            "region": lambda customer: customer.region.display_label if customer.region_id else "—",
+            "region": lambda customer: region_label(customer.region) if customer.region_id else "—",
             "level": lambda customer: levels.get(customer.level, customer.level),
             "account_manager": lambda customer: display_name(customer.account_manager),
             "phone": lambda customer: nowrap(customer.phone or "—"),

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import formats
 from crm.display import display_name
+from crm.models import DictionaryEntry
 from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from opportunities.models import Opportunity, Status
 
@@ -54,14 +55,20 @@ class OpportunityTable(PythonRowsTable):
         of Meta.fields (checked by body_rows and by a test)."""
         statuses = {value: str(label) for value, label in Status.choices}
         url = reverse("opportunities:detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
+        # Looked up once a page, not on each row: the time zone, the date format, the language.
+        zone, write_day, source_label = (
+            timezone.get_current_timezone(),
+            formats.day_writer(),
+            DictionaryEntry.labeller(),
+        )
 
         return {
             "title": lambda row: cell_html('<a href="{}">{}</a>', url.format(row.pk), row.title),
             "customer_name": lambda row: row.customer_name,
             "contact_name": lambda row: row.contact_name or "—",
-            "source": lambda row: row.source.display_label if row.source_id else "—",
+            "source": lambda row: source_label(row.source) if row.source_id else "—",
             "success_rate": lambda row: nowrap(f"{row.success_rate}%"),
             "status": lambda row: nowrap(status_badge(row, statuses)),
             "assigned_to": lambda row: display_name(row.assigned_to) if row.assigned_to_id else "—",
-            "created_at": lambda row: nowrap(formats.day(timezone.localtime(row.created_at).date())),
+            "created_at": lambda row: nowrap(write_day(row.created_at.astimezone(zone).date())),
         }

@@ -129,10 +129,12 @@ class OrderTable(PythonRowsTable):
         customer_url = url_of("customers:detail", "code")
         statuses = {value: str(label) for value, label in Order.Status.choices}
 
+        write_day = formats.day_writer("SHORT_DATE_FORMAT")  # the format looked up once a page
+
         def order_date(row):
             if row.order_date is None:
                 return formats.EMPTY
-            return formats.day(row.order_date, "SHORT_DATE_FORMAT")
+            return write_day(row.order_date)
 
         return {
             "order_no": lambda row: cell_html('<a href="{}">{}</a>', order_url(row.order_no), row.order_no),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import formats
 from crm.display import display_name
+from crm.models import DictionaryEntry
 from crm.tables import ROWS_TEMPLATE, PythonRowsTable, cell_html, nowrap
 from customers.templatetags.customers_tags import stars
 from services.forms import seen_token
@@ -122,13 +123,16 @@ class ServiceRowsTable(PythonRowsTable):
         url = reverse("services:detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
         # A page's 50 rows share a handful of days and five ratings: each is drawn once.
         days, ratings = {}, {}
+        # Looked up once a page, not on each row: the time zone, the date format, the language.
+        zone = timezone.get_current_timezone()
+        write_day, type_label = formats.day_writer(), DictionaryEntry.labeller()
 
         def on_day(moment):
             if not moment:
                 return "—"
-            local = timezone.localtime(moment).date()
+            local = moment.astimezone(zone).date()
             if local not in days:
-                days[local] = nowrap(formats.day(local))
+                days[local] = nowrap(write_day(local))
             return days[local]
 
         def customer(row):
@@ -153,7 +157,7 @@ class ServiceRowsTable(PythonRowsTable):
         cells = {
             "title": lambda row: cell_html('<a href="{}">{}</a>', url.format(row.pk), row.title),
             "customer": customer,
-            "service_type": lambda row: row.service_type.display_label,
+            "service_type": lambda row: type_label(row.service_type),
             "status": lambda row: nowrap(status_badge(row, statuses)),
             "created_by": person("created_by"),
             "assigned_to": person("assigned_to"),

@@ -71,6 +71,19 @@ def test_label_follows_the_users_language(db):
         assert str(entry) == "Beijing"
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en", "fr"])
+def test_a_lists_labeller_gives_each_entrys_display_label(db, language):
+    # An entry without an English label shows its Chinese one in English too.
+    entries = [*DictionaryEntry.objects.filter(category="region")[:3], DictionaryEntry(label="无英文", label_en="")]
+    with translation.override(language):
+        label = DictionaryEntry.labeller()
+        assert [label(entry) for entry in entries] == [entry.display_label for entry in entries]
+        assert [DictionaryEntry.label_in_language(e.label, e.label_en, language) for e in entries] == [
+            entry.display_label for entry in entries
+        ]
+    assert label(entries[-1]) == "无英文"
+
+
 def test_unused_entries_are_not_in_use(db):
     assert not any(entry.is_in_use() for entry in DictionaryEntry.objects.all())
 
