@@ -580,7 +580,7 @@ def main():
             keep_indexes=args.keep_indexes,
             lap=lap,
             drop_secondary=_drop_secondary,
-            reader=_Reader,
+            copy_in=_copy_in,
         )
 
 
@@ -640,7 +640,6 @@ def _load_customers(args, lap):
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
                 cursor.execute("SET LOCAL synchronous_commit = off")
                 rebuild = _drop_secondary(cursor) if rebuild_indexes else []
-                raw = cursor.cursor  # psycopg2's own cursor, for copy_expert
             done = 0
             for made, customers, contacts, grants in pool.imap(build_batch, batches):
                 if vendor == "postgresql":
@@ -650,7 +649,7 @@ def _load_customers(args, lap):
                         ("customers_customeruserobjectpermission", GRANT_COLUMNS, grants),
                     ):
                         if text:
-                            raw.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", _Reader(text))
+                            _copy_in(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", text)
                 else:
                     for table, columns, rows in (
                         ("customers_customer", CUSTOMER_COLUMNS, customers),
@@ -748,7 +747,7 @@ def _bulk_load(args, lap, label, loads):
                 chunk = rows[start : start + CHUNK * 5]
                 if vendor == "postgresql":
                     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(chunk)))
+                    _copy_in(cursor, sql, _copy_text(chunk))
                 else:
                     marks = ", ".join(["%s"] * len(columns))
                     cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", chunk)
@@ -1388,7 +1387,7 @@ def _load_orders(args, lap):
             ):
                 if vendor == "postgresql":
                     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-                    cursor.cursor.copy_expert(sql, _Reader(_copy_text(rows)))
+                    _copy_in(cursor, sql, _copy_text(rows))
                 else:
                     marks = ", ".join(["%s"] * len(columns))
                     cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
@@ -1502,21 +1501,11 @@ def _bench_manager_count():
     return get_user_model().objects.filter(username__startswith="bench_am_").count()
 
 
-class _Reader:
-    """A file-like view of a str for copy_expert, without copying it into a StringIO."""
-
-    def __init__(self, text):
-        self._data = text.encode()
-        self._pos = 0
-
-    def read(self, size=-1):
-        if size is None or size < 0:
-            size = len(self._data) - self._pos
-        chunk = self._data[self._pos : self._pos + size]
-        self._pos += len(chunk)
-        return chunk
-
-    readline = read
+def _copy_in(cursor, sql, text):
+    """COPY ... FROM STDIN of ``text`` (rows in COPY's text format) through psycopg's own cursor
+    under Django's ``cursor``."""
+    with cursor.cursor.copy(sql) as copy:
+        copy.write(text)
 
 
 def _no_style():

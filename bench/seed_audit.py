@@ -224,9 +224,9 @@ def build(bounds):
     return end - first, "".join(lines)
 
 
-def _copy(pool, batches, cursor, sql, reader, total, started):
+def _copy(pool, batches, cursor, sql, copy_in, total, started):
     for made, text in pool.imap(build, batches):
-        cursor.cursor.copy_expert(sql, reader(text))
+        copy_in(cursor, sql, text)
         _progress[0] += made
         done = _progress[0]
         if done % 1_000_000 < BATCH or done == total:
@@ -236,8 +236,8 @@ def _copy(pool, batches, cursor, sql, reader, total, started):
 _progress = [0]
 
 
-def load(*, total, seed, workers, keep_indexes, lap, drop_secondary, reader):
-    """Add ``total`` audit rows (module docstring); ``drop_secondary`` and ``reader`` are bench/seed.py's."""
+def load(*, total, seed, workers, keep_indexes, lap, drop_secondary, copy_in):
+    """Add ``total`` audit rows (module docstring); ``drop_secondary`` and ``copy_in`` are bench/seed.py's."""
     from auditlog.models import LogEntry
     from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
@@ -296,7 +296,7 @@ def load(*, total, seed, workers, keep_indexes, lap, drop_secondary, reader):
                 cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
                 cursor.execute("SET LOCAL synchronous_commit = off")
                 rebuild = drop_secondary(cursor, ("auditlog_logentry",))
-                _copy(pool, batches, cursor, sql, reader, total, started)
+                _copy(pool, batches, cursor, sql, copy_in, total, started)
                 lap("audit rows generated and loaded")
                 for statement in rebuild:
                     cursor.execute(statement)
@@ -307,7 +307,7 @@ def load(*, total, seed, workers, keep_indexes, lap, drop_secondary, reader):
             for start in range(0, len(batches), COMMIT_BATCHES):
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit = off")
-                    _copy(pool, batches[start : start + COMMIT_BATCHES], cursor, sql, reader, total, started)
+                    _copy(pool, batches[start : start + COMMIT_BATCHES], cursor, sql, copy_in, total, started)
             lap("audit rows generated and loaded")
     lap("committed")
     with connection.cursor() as cursor:

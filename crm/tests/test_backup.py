@@ -141,15 +141,19 @@ def sqlite_site(tmp_path_factory):
 
 def scratch_postgresql_database():
     """Create an empty PostgreSQL database; returns its URL and a function that drops it."""
-    import psycopg2
-    from psycopg2 import errors
+    import psycopg
+    from psycopg import errors
 
     params = connection.settings_dict
     name = f"crm_backup_{secrets.token_hex(4)}"
-    admin = psycopg2.connect(
-        dbname="postgres", user=params["USER"], password=params["PASSWORD"], host=params["HOST"], port=params["PORT"]
+    admin = psycopg.connect(
+        dbname="postgres",
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"],
+        port=params["PORT"] or None,
+        autocommit=True,
     )
-    admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
 

@@ -22,6 +22,8 @@ SETTINGS_VARIABLES = {
     "BEHIND_HTTPS_PROXY",
     "CRM_ENV_FILE",
     "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_PREPARED_STATEMENTS",
+    "DATABASE_REPLICA_URL",
     "DATABASE_URL",
     "DEBUG",
     "DJANGO_SETTINGS_MODULE",
@@ -131,6 +133,7 @@ def test_malformed_database_url_stops_with_one_line(url):
         ("SERVICE_ARCHIVE_SATISFACTION", "three"),
         ("SERVICE_ARCHIVE_SATISFACTION", "0"),
         ("SERVICE_ARCHIVE_SATISFACTION", "6"),
+        ("DATABASE_PREPARED_STATEMENTS", "often"),
     ],
 )
 def test_malformed_setting_stops_with_one_line_naming_it(name, value):
@@ -151,6 +154,33 @@ def test_the_archive_satisfaction_is_a_number_of_stars_from_1_to_5(value, expect
 
 
 _PRINT_THRESHOLD = "from django.conf import settings; print(settings.SERVICE_ARCHIVE_SATISFACTION)"
+
+
+_PRINT_DRIVER_OPTIONS = (
+    "from django.conf import settings as s; "
+    "print(*[sorted(s.DATABASES[name].get('OPTIONS', {}).items()) for name in sorted(s.DATABASES)], sep='|')"
+)
+POSTGRES = "postgres://crm:secret@127.0.0.1:5432/crm"
+
+
+@pytest.mark.parametrize(
+    ("prepared", "threshold"), [(None, "5"), ("true", "5"), ("false", "None")], ids=["default", "on", "off"]
+)
+def test_postgresql_binds_parameters_on_the_server_and_prepares_statements_unless_told_not_to(prepared, threshold):
+    # The primary and the replica alike; shell doesn't connect to the database.
+    variables = {"DATABASE_URL": POSTGRES, "DATABASE_REPLICA_URL": POSTGRES.replace("crm:", "crm_read:")}
+    if prepared is not None:
+        variables["DATABASE_PREPARED_STATEMENTS"] = prepared
+    result = manage(production_env(**variables), "shell", "--no-imports", "-c", _PRINT_DRIVER_OPTIONS)
+    assert result.returncode == 0, result.stderr
+    options = f"[('prepare_threshold', {threshold}), ('server_side_binding', True)]"
+    assert result.stdout.strip() == f"{options}|{options}"
+
+
+def test_sqlite_gets_no_postgresql_driver_options():
+    result = manage(production_env(), "shell", "--no-imports", "-c", _PRINT_DRIVER_OPTIONS)
+    assert result.returncode == 0, result.stderr
+    assert "server_side_binding" not in result.stdout and "prepare_threshold" not in result.stdout
 
 
 @pytest.mark.parametrize(("minutes", "renew_seconds"), [("1", 6), ("5", 30), ("60", 60)])

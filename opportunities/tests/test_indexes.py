@@ -60,8 +60,9 @@ def test_the_searched_expressions_carry_a_larger_statistics_sample():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, a.attname, a.attstattarget FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "WHERE a.attnum > 0 AND (c.relname IN %s OR c.relname = 'opportunities_opportunity' AND a.attname IN %s)",
-            [EXPRESSION_INDEXES, ("customer_name_pinyin", "customer_name_initials")],
+            "WHERE a.attnum > 0 AND (c.relname = ANY(%s) OR c.relname = 'opportunities_opportunity' "
+            "AND a.attname = ANY(%s))",
+            [list(EXPRESSION_INDEXES), ["customer_name_pinyin", "customer_name_initials"]],
         )
         targets = {(table, column): target for table, column, target in cursor.fetchall()}
     assert targets == {
