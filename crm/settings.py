@@ -221,9 +221,12 @@ DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 def postgresql_options(database):
     """``database`` (a DATABASES entry) with the driver options above if it is PostgreSQL."""
     if database["ENGINE"] == "django.db.backends.postgresql":
+        from crm.postgresql import Cursor  # searches are never prepared (see there)
+
         database["OPTIONS"] = {
             **database.get("OPTIONS", {}),
             "server_side_binding": True,
+            "cursor_factory": Cursor,
             "prepare_threshold": 5 if DATABASE_PREPARED_STATEMENTS else None,
         }
     return database

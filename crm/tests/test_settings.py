@@ -173,7 +173,10 @@ def test_postgresql_binds_parameters_on_the_server_and_prepares_statements_unles
         variables["DATABASE_PREPARED_STATEMENTS"] = prepared
     result = manage(production_env(**variables), "shell", "--no-imports", "-c", _PRINT_DRIVER_OPTIONS)
     assert result.returncode == 0, result.stderr
-    options = f"[('prepare_threshold', {threshold}), ('server_side_binding', True)]"
+    options = (
+        "[('cursor_factory', <class 'crm.postgresql.Cursor'>), "
+        f"('prepare_threshold', {threshold}), ('server_side_binding', True)]"
+    )
     assert result.stdout.strip() == f"{options}|{options}"
 
 
