@@ -111,20 +111,23 @@ def todays_plan_items(*, user, day=None):
     )
 
 
-def board_counts(*, user):
+def board_counts(*, user, visible=None):
     """{status: count} of the opportunities ``user`` may see, every status present (0 if none):
-    the whole pipeline for a supervisor, one's own for an account manager. One query."""
+    the whole pipeline for a supervisor, one's own for an account manager. One query.
+    ``visible``: access.visible(user, Opportunity), if the caller has it already."""
     counts = dict.fromkeys(Status.values, 0)
-    rows = access.visible(user, Opportunity).order_by().values_list("status").annotate(count=Count("pk"))
+    visible = access.visible(user, Opportunity) if visible is None else visible
+    rows = visible.order_by().values_list("status").annotate(count=Count("pk"))
     counts.update(dict(rows))
     return counts
 
 
-def board_column(*, user, status, limit=50):
-    """The newest ``limit`` cards of one board column (``status``), with the assignee for the card."""
+def board_column(*, user, status, limit=50, visible=None):
+    """The newest ``limit`` cards of one board column (``status``), with the assignee for the card.
+    ``visible``: access.visible(user, Opportunity), if the caller has it already."""
+    visible = access.visible(user, Opportunity) if visible is None else visible
     return (
-        access.visible(user, Opportunity)
-        .filter(status=status)
+        visible.filter(status=status)
         .select_related("assigned_to")
         .only("title", "customer_name", "success_rate", "status", "created_at", "assigned_to")
         .order_by("-created_at", "-id")[:limit]
@@ -210,9 +213,10 @@ def board(*, user, limit=20):
     or viewer, one's own for an account manager): for each status in workflow order, (status,
     count, the newest ``limit`` cards), and the success rate of the closed ones (a percentage,
     None when none is closed). One query for the counts and one per column."""
-    counts = board_counts(user=user)
+    visible = access.visible(user, Opportunity)  # the user's scope worked out once, not per column
+    counts = board_counts(user=user, visible=visible)
     columns = [
-        (Status(status), counts[status], list(board_column(user=user, status=status, limit=limit)))
+        (Status(status), counts[status], list(board_column(user=user, status=status, limit=limit, visible=visible)))
         for status in Status.values
     ]
     closed = counts[Status.SUCCEEDED] + counts[Status.FAILED]
