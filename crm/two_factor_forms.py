@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 APP_CODE = re.compile(r"[0-9]{6}")
 # django-otp's recovery codes: eight base32 characters (lower case; typed in either case).
@@ -19,7 +20,7 @@ class SecondStepForm(forms.Form):
     """The code at sign-in: six digits from the authenticator app, or a recovery code."""
 
     code = forms.CharField(
-        label=_("Code"),
+        label=pgettext_lazy("sign-in", "Code"),
         max_length=32,
         help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "autocapitalize": "off"}),
