@@ -1,5 +1,3 @@
-from operator import attrgetter
-
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -44,9 +42,8 @@ class DictionaryEntry(models.Model):
     def labeller():
         """A function giving an entry's label in the active language (display_label), the language
         read once: a list draws one on each of its rows."""
-        if (get_language() or "").startswith("zh"):
-            return attrgetter("label")
-        return lambda entry: entry.label_en or entry.label
+        language = get_language()
+        return lambda entry: DictionaryEntry.label_in_language(entry.label, entry.label_en, language)
 
     @staticmethod
     def label_in_language(label, label_en, language=None):

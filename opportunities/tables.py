@@ -56,11 +56,8 @@ class OpportunityTable(PythonRowsTable):
         statuses = {value: str(label) for value, label in Status.choices}
         url = reverse("opportunities:detail", kwargs={"pk": 0}).replace("/0/", "/{}/")
         # Looked up once a page, not on each row: the time zone, the date format, the language.
-        zone, write_day, source_label = (
-            timezone.get_current_timezone(),
-            formats.day_writer(),
-            DictionaryEntry.labeller(),
-        )
+        zone = timezone.get_current_timezone()
+        write_day, source_label = formats.day_writer(), DictionaryEntry.labeller()
 
         return {
             "title": lambda row: cell_html('<a href="{}">{}</a>', url.format(row.pk), row.title),
