@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from psycopg import postgres
 from psycopg.pq import Format
 
 from crm.postgresql import planned_with_values
@@ -14,7 +15,7 @@ from customers.search import customer_search_q
 
 pytestmark = pytest.mark.django_db
 
-TIMESTAMPTZ_OID = 1184
+TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
 
 
 @pytest.mark.parametrize(
