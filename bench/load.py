@@ -4,14 +4,14 @@
     DATABASE_URL=postgres://crm_bench:crm_bench@127.0.0.1:5432/crm_bench DEBUG=false \\
         .venv/bin/python bench/load.py [--workers 2] [--users 16] [--requests 2000] [--seconds 120]
 
-Starts gunicorn (``--workers`` sync processes, ``--threads`` for gthread) on a free port of
-127.0.0.1 with the settings of the environment (plain http on this machine: no https redirect or
-https-only cookies), or uses the server at ``--url`` (loopback only). Signs in ``--users`` virtual
-users through the login form (CSRF token, session cookie): account managers and, a quarter of them
-unless ``--supervisors`` says otherwise, supervisors, taken from the database's users of those
-roles (bench_am_0001… and bench_sup on the bench database) and given the password ``--password``
-first, as bench/seed.py makes them without one. Superusers and administrators are never used
-(they sign in with a second factor).
+Starts gunicorn (``--workers`` sync processes, ``--threads`` for gthread; on ``--python``, this
+interpreter unless told) on a free port of 127.0.0.1 with the settings of the environment (plain
+http on this machine: no https redirect or https-only cookies), or uses the server at ``--url``
+(loopback only). Signs in ``--users`` virtual users through the login form (CSRF token, session
+cookie): account managers and, a quarter of them unless ``--supervisors`` says otherwise,
+supervisors, taken from the database's users of those roles (bench_am_0001… and bench_sup on the
+bench database) and given the password ``--password`` first, as bench/seed.py makes them without
+one. Superusers and administrators are never used (they sign in with a second factor).
 
 Each user then loops over the pages of ``--mix`` (weights: the customer list, a name search, a
 customer's 360° page, the orders list, the service queue of the role, the opportunities board),
@@ -350,7 +350,7 @@ def start_gunicorn(args, environment=None):
     """(process, port) of gunicorn with ``args.workers`` workers (``args.threads`` each) on a free
     port of 127.0.0.1, once it answers; ``environment``: its variables, if not this process's."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command = [args.python, "-m", "gunicorn", "crm.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(args.workers), "--timeout", "120", "--log-level", "warning"]
     if args.threads > 1:
         command += ["--threads", str(args.threads)]
@@ -371,6 +371,23 @@ def start_gunicorn(args, environment=None):
         time.sleep(0.3)
     process.terminate()
     raise SystemExit("gunicorn did not answer within 120 s")
+
+
+def interpreter(python):
+    """The interpreter ``python`` names, e.g. "CPython 3.11.2 (GCC 12.2.0, static)": its build
+    counts. pyenv's default build links a shared libpython and has no profile-guided or link-time
+    optimisation; Debian's python3 has both and is linked statically (bench/README.md measures the
+    difference on this load test)."""
+    probe = "\n".join(
+        [
+            "import platform",
+            "linked = 'shared libpython' if 'libpython' in open('/proc/self/maps').read() else 'static'",
+            "print(platform.python_implementation(), platform.python_version(),",
+            "      f'({platform.python_compiler()}, {linked})')",
+        ]
+    )
+    result = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)  # noqa: S603
+    return result.stdout.strip()
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -419,6 +436,11 @@ def main():
     parser.add_argument("--mix", default=DEFAULT_MIX, help=f"page weights (default {DEFAULT_MIX})")
     parser.add_argument("--password", default="load-test-password", help="the password the users are given")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the interpreter gunicorn runs with, e.g. another virtualenv's bin/python (default: this one)",
+    )
     args = parser.parse_args()
     weights = parse_mix(args.mix)
     if args.users < 1 or args.requests < 1 or args.seconds <= 0 or args.workers < 1:
@@ -454,7 +476,7 @@ def main():
         process, port = start_gunicorn(args)
         host = "127.0.0.1"
         kind = f"gthread, {args.threads} threads each" if args.threads > 1 else "sync"
-        server = f"gunicorn, {args.workers} {kind} workers"
+        server = f"gunicorn, {args.workers} {kind} workers on {interpreter(args.python)}"
     try:
         managers = sum(1 for _, role, _ in users if role == "manager")
         print(
