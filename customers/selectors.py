@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 
 from crm import access
 from crm.display import display_name
-from crm.models import DictionaryEntry
 from crm.roles import ACCOUNT_MANAGER
 from customers.models import (
     Activity,
@@ -48,21 +47,27 @@ LIST_PAGE_FIELDS = (
     "status",
     "created_at",
 )
+LIST_PAGE_JOINED = (
+    "region__label",
+    "region__label_en",
+    "account_manager__first_name",
+    "account_manager__last_name",
+    "account_manager__username",
+)
 
 
 def customer_list_page(*, user):
     """``customer_list`` with only the fields the list page shows (read-only rows: never save them).
 
-    Region and manager come in two small queries for the page's rows: joined in, PostgreSQL joins
-    them to every customer an account manager sees (thousands) before sorting out one page.
+    The region and manager are joined in: the list reads a page's keys first and then these rows by
+    those 50 keys (crm.paginators.KeysFirstPaginator), so the join meets 50 rows, where two
+    prefetch queries cost two more statements a page. (Before keys came first, PostgreSQL joined
+    them to every customer an account manager sees before cutting out one page.)
     """
     return (
         access.visible(user, Customer)
-        .only(*LIST_PAGE_FIELDS)
-        .prefetch_related(
-            Prefetch("region", DictionaryEntry.objects.only("label", "label_en")),
-            Prefetch("account_manager", get_user_model().objects.only("first_name", "last_name", "username")),
-        )
+        .select_related("region", "account_manager")
+        .only(*LIST_PAGE_FIELDS, *LIST_PAGE_JOINED)
         .order_by("name_pinyin", "id")
     )
 

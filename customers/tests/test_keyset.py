@@ -125,9 +125,13 @@ def test_the_paginator_reads_keys_then_rows_and_the_list_stays_a_plain_queryset(
     mine = {make_customer(manager_ann).pk for _ in range(3)}
     make_customer(manager_bob)
     page = selectors.customer_list_page(user=manager_ann)
-    with django_assert_num_queries(4):  # keys, rows, their regions, their managers
+    with django_assert_num_queries(2):  # keys, then the rows with their regions and managers joined
         rows = KeysFirstPaginator(page, 50).page(1).object_list
+    with django_assert_num_queries(0):
+        shown = {(customer.region.label, customer.account_manager.username) for customer in rows}
     assert {customer.pk for customer in rows} == mine
+    stored = Customer.objects.filter(pk__in=mine).values_list("region__label", "account_manager__username")
+    assert shown == set(stored) and {username for _, username in shown} == {manager_ann.username}
     assert KeysFirstPaginator(page.filter(pk__in=[]), 50).page(1).object_list == []
     codes = list(page.values_list("code", flat=True)[0:2])
     assert len(codes) == 2 and all(code.startswith("KH") for code in codes)
