@@ -380,8 +380,9 @@ def interpreter(python):
     difference on this load test)."""
     probe = "\n".join(
         [
-            "import platform",
-            "linked = 'shared libpython' if 'libpython' in open('/proc/self/maps').read() else 'static'",
+            "import os, platform",
+            "maps = open('/proc/self/maps').read() if os.path.exists('/proc/self/maps') else None",
+            "linked = 'linking unknown' if maps is None else 'shared libpython' if 'libpython' in maps else 'static'",
             "print(platform.python_implementation(), platform.python_version(),",
             "      f'({platform.python_compiler()}, {linked})')",
         ]
