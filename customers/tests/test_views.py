@@ -276,8 +276,8 @@ def test_unknown_filter_choices_show_an_error_instead_of_crashing(client, filter
 # Query counts: the pages must not run a query per row, and issue 3 allows at most 12 a page.
 # Measured: 7 for a supervisor's list (session, user, permissions with role names, page keys,
 # page rows with their regions and managers, the region and manager filters), 8 for an account
-# manager's (the ids shared with them), 9 on PostgreSQL (and a check of their grants); a search
-# adds one estimate. 11 for the detail page (session, user, permissions, customer, grants,
+# manager's (the ids shared with them), on SQLite and PostgreSQL alike; a search adds one
+# estimate. 11 for the detail page (session, user, permissions, customer, grants,
 # contacts, activities, orders, history and the names it mentions). The first request after
 # signing in also renews the session (crm.middleware), so each test opens the page once first.
 LIST_QUERY_BOUND = 12
