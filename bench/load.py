@@ -296,14 +296,15 @@ def _serves_the_crm(pid):
 
 def cpu_snapshot(gunicorn_pid):
     """CPU seconds so far: the app server's processes (gunicorn's master and workers; with --url,
-    every process serving crm.wsgi or runserver), PostgreSQL's processes, this process, and the
-    machine's busy and total time."""
+    every process serving crm.wsgi or runserver), PostgreSQL's processes, Redis's (CACHE_URL:
+    sessions are read from it), this process, and the machine's busy and total time."""
     processes = _processes()
     if gunicorn_pid:
         app = [gunicorn_pid, *(pid for pid, (parent, _) in processes.items() if parent == gunicorn_pid)]
     else:
         app = [pid for pid in processes if pid != os.getpid() and _serves_the_crm(pid)]
     postgres = [pid for pid, (_, name) in processes.items() if name.startswith("postgres")]
+    redis = [pid for pid, (_, name) in processes.items() if name.startswith("redis-server")]
 
     def seconds(pids):
         return {pid: stat[1] for pid in pids if (stat := _stat(pid))}
@@ -315,7 +316,13 @@ def cpu_snapshot(gunicorn_pid):
         machine = ((sum(jiffies) - idle) / TICK, sum(jiffies) / TICK)
     except (OSError, IndexError, ValueError):
         machine = (0.0, 0.0)
-    return {"app": seconds(app), "postgres": seconds(postgres), "self": times.user + times.system, "machine": machine}
+    return {
+        "app": seconds(app),
+        "postgres": seconds(postgres),
+        "redis": seconds(redis),
+        "self": times.user + times.system,
+        "machine": machine,
+    }
 
 
 def cpu_used(before, after):
@@ -326,12 +333,14 @@ def cpu_used(before, after):
 
     busy = after["machine"][0] - before["machine"][0]
     total = after["machine"][1] - before["machine"][1]
-    app, postgres, generator = delta("app"), delta("postgres"), after["self"] - before["self"]
+    app, postgres, redis = delta("app"), delta("postgres"), delta("redis")
+    generator = after["self"] - before["self"]
     return {
         "app": app,
         "postgres": postgres,
+        "redis": redis,
         "generator": generator,
-        "other": max(0.0, busy - app - postgres - generator),
+        "other": max(0.0, busy - app - postgres - redis - generator),
         "busy": busy,
         "total": total,
     }
@@ -420,6 +429,7 @@ def report(run, elapsed, cpu):
             f"\nCPU during the timed part: {cpu['busy'] / cpu['total']:.0%} of {os.cpu_count()} cores busy. "
             "Per request (ms of CPU): "
             f"gunicorn {cpu['app'] * 1000 / count:.0f}, PostgreSQL {cpu['postgres'] * 1000 / count:.0f}, "
+            f"Redis {cpu['redis'] * 1000 / count:.1f}, "
             f"load generator {cpu['generator'] * 1000 / count:.0f}, other {cpu['other'] * 1000 / count:.0f}."
         )
 
@@ -480,9 +490,11 @@ def main():
         server = f"gunicorn, {args.workers} {kind} workers on {interpreter(args.python)}"
     try:
         managers = sum(1 for _, role, _ in users if role == "manager")
+        sessions = "in the database and Redis (CACHE_URL)" if settings.CACHE_URL else "in the database"
         print(
             f"# Load test: {len(users)} users ({managers} account managers, {len(users) - managers} supervisors), "
-            f"{server}, DEBUG {'on' if settings.DEBUG else 'off'}; {database}, {customers:,} customers; "
+            f"{server}, DEBUG {'on' if settings.DEBUG else 'off'}, sessions {sessions}; "
+            f"{database}, {customers:,} customers; "
             f"{dt.datetime.now():%Y-%m-%d %H:%M}",
             flush=True,
         )

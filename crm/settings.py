@@ -235,8 +235,8 @@ def postgresql_options(database):
 postgresql_options(DATABASES["default"])
 
 # Several app servers: nothing a request needs lives on one server. Sessions are database rows;
-# the cache (nothing relies on it yet) is this process's memory unless CACHE_URL names a Redis all
-# servers share; backups go to BACKUP_DIR, which they should share too. An optional read replica
+# the cache is this process's memory unless CACHE_URL names a Redis all servers share, and then
+# sessions are read from it too (below); backups go to BACKUP_DIR, which they should share too. An optional read replica
 # (DATABASE_REPLICA_URL) serves the analyses, the supervisors' dashboard figures, a draft management
 # report's figures and the exports (crm.replica); every other read and every write goes to the
 # primary. The tests run it as a second connection to the test database (conftest.py).
@@ -264,6 +264,12 @@ elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     if importlib.util.find_spec("redis") is None:
         raise ConfigError("CACHE_URL names a Redis server: install the redis package (pip install redis)")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Sessions stay database rows, kept in the shared Redis as well: each request reads its session
+    # there instead of running a query (1.5 ms less CPU a request under load, bench/README.md).
+    # Never with the per-process cache: a session ended on one server (sign-out, a reset) would
+    # live on in another's memory. Code that ends sessions goes through the session store, which
+    # deletes both copies (crm.two_factor._end_sessions).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     raise ConfigError(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
 

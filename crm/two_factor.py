@@ -19,6 +19,7 @@ across sign-ins until a right code; each is an audit row, as are enrolment and r
 
 from base64 import b32encode
 from binascii import unhexlify
+from importlib import import_module
 from io import BytesIO
 
 import segno
@@ -255,13 +256,17 @@ def reset_two_factor(*, actor, user):
 
 
 def _end_sessions(user):
-    """Delete ``user``'s sessions (database sessions: each is read to find its user)."""
+    """Delete ``user``'s sessions (database rows: each is read to find its user), through the
+    session store: with sessions kept in the shared cache too (settings, CACHE_URL), deleting the
+    rows alone would leave the cached copies signed in."""
     ended = [
         session.pk
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
     ]
-    Session.objects.filter(pk__in=ended).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    for key in ended:
+        store.delete(key)
     return len(ended)
 
 

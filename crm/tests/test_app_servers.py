@@ -11,6 +11,8 @@ import contextlib
 import http.cookiejar
 import re
 import secrets
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +23,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.contrib.sessions.models import Session
 from django.db import connection
 
@@ -122,8 +126,53 @@ def csrf_token(page):
     return match.group(1)
 
 
+@contextlib.contextmanager
+def redis_server():
+    """A private Redis (no persistence) on a free port of 127.0.0.1; yields its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server not found: install Debian's redis-server package")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603 - Redis with fixed arguments
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def cached_sessions(cache_url):
+    """The sessions the shared Redis holds (Django's cached_db keys)."""
+    if not cache_url:
+        return 0
+    return len(redis.Redis.from_url(cache_url).keys(f"*{CACHED_DB_PREFIX}*"))
+
+
+# Without CACHE_URL the session is a database row; with a shared Redis (CACHE_URL) it is kept
+# there too, and each server reads it from Redis: the sign-out on one server must end it on both.
+@pytest.mark.parametrize("shared_cache", [False, True], ids=["database", "redis"])
 @pytest.mark.django_db(transaction=True)
-def test_a_session_made_on_one_app_server_works_on_another(manager_ann, settings):
+def test_a_session_made_on_one_app_server_works_on_another(manager_ann, settings, shared_cache):
+    with redis_server() if shared_cache else contextlib.nullcontext("") as cache_url:
+        one_session_on_two_servers(manager_ann, settings, cache_url)
+
+
+def one_session_on_two_servers(manager_ann, settings, cache_url):
     # The servers check the password with the production hashers, not the tests' fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     manager_ann.set_password(PASSWORD)
@@ -135,7 +184,7 @@ def test_a_session_made_on_one_app_server_works_on_another(manager_ann, settings
             SECRET_KEY=secrets.token_urlsafe(50),
             LANGUAGE_CODE="en",
             DATABASE_REPLICA_URL="",  # empty counts as unset: the primary alone
-            CACHE_URL="",
+            CACHE_URL=cache_url,
             **database_env(scratch),
         )
         with app_server(env) as first, app_server(env) as second:
@@ -155,8 +204,9 @@ def test_a_session_made_on_one_app_server_works_on_another(manager_ann, settings
             assert url.startswith(second) and "/accounts/login/" not in url
             assert customer.code in page
 
-            # The session is one row of the shared database.
+            # The session is one row of the shared database (and one entry of the shared Redis).
             assert session_rows(env) == 1
+            assert cached_sessions(cache_url) == (1 if cache_url else 0)
 
             # A form from one server is accepted by the other (the CSRF token is the cookie's):
             # signing out on the second ends the session on the first too.
@@ -165,3 +215,4 @@ def test_a_session_made_on_one_app_server_works_on_another(manager_ann, settings
             url, _ = browser.get(f"{first}/customers/")
             assert "/accounts/login/" in url
             assert session_rows(env) == 0
+            assert cached_sessions(cache_url) == 0

@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from crm.replica import ReplicaRouter, reading
 from crm.testing.world import make_personas
-from crm.tests.test_settings import check_deploy, one_line_error, production_env
+from crm.tests.test_settings import check_deploy, manage, one_line_error, production_env
 from customers.models import Customer
 from customers.tests.factories import customer_world
 from reports.tests.management_factories import draft
@@ -294,6 +294,27 @@ def test_a_redis_cache_url_needs_the_redis_package():
         assert "install the redis package" in one_line_error(result)
     else:
         assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("", "django.contrib.sessions.backends.db"),
+        ("redis://10.0.0.3:6379/0", "django.contrib.sessions.backends.cached_db"),
+    ],
+)
+def test_sessions_are_kept_in_the_cache_only_when_it_is_a_shared_redis(url, engine):
+    # Each process's own memory would keep a session another server ended.
+    result = manage(
+        production_env(CACHE_URL=url),
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.SESSION_ENGINE, s.CACHES['default']['BACKEND'])",
+    )
+    assert result.returncode == 0, result.stderr
+    session_engine, cache = result.stdout.strip().splitlines()[-1].split()
+    assert session_engine == engine
+    assert cache.endswith("RedisCache" if url else "LocMemCache")
 
 
 @BOTH

@@ -15,7 +15,9 @@ from datetime import timedelta
 import pytest
 from auditlog.models import LogEntry
 from axes.models import AccessAttempt
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -28,6 +30,8 @@ from conftest import PASSWORD
 from crm.testing.two_factor import app_code
 from crm.tests.test_audit import table_cells
 from crm.two_factor import RECOVERY_CODE_COUNT, issue_recovery_codes
+
+CACHED_DB = "django.contrib.sessions.backends.cached_db"
 
 ADDRESS = "10.9.8.7"
 LOGIN = "/accounts/login/"
@@ -446,11 +450,19 @@ def test_the_pages_are_in_english_and_chinese(client, admin):
 # --- the recovery path: reset_two_factor -----------------------------------------------------------
 
 
-def test_reset_command_removes_the_devices_ends_the_sessions_and_is_audited(client, admin, superuser_sam):
+# The database sessions, and the database sessions kept in the cache too (settings, CACHE_URL):
+# there the cached copy must go as well, or the user would stay signed in.
+@pytest.mark.parametrize("engine", ["django.contrib.sessions.backends.db", CACHED_DB])
+def test_reset_command_removes_the_devices_ends_the_sessions_and_is_audited(
+    client, admin, superuser_sam, settings, engine
+):
+    settings.SESSION_ENGINE = engine
     device, _codes = enrolled(admin)
     post_login(client, "admin")
     post_code(client, app_code(device))
     assert client.get("/").status_code == 200
+    if engine == CACHED_DB:
+        assert cache.get(CACHED_DB_PREFIX + client.cookies[settings.SESSION_COOKIE_NAME].value)
     other = Session.objects.count()
 
     out = io.StringIO()
