@@ -265,7 +265,7 @@ elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("CACHE_URL names a Redis server: install the redis package (pip install redis)")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
     # Sessions stay database rows, kept in the shared Redis as well: each request reads its session
-    # there instead of running a query (1.5 ms less CPU a request under load, bench/README.md).
+    # there instead of running a query on the primary (bench/README.md, load test).
     # Never with the per-process cache: a session ended on one server (sign-out, a reset) would
     # live on in another's memory. Code that ends sessions goes through the session store, which
     # deletes both copies (crm.two_factor._end_sessions).
