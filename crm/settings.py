@@ -236,10 +236,11 @@ postgresql_options(DATABASES["default"])
 
 # Several app servers: nothing a request needs lives on one server. Sessions are database rows;
 # the cache is this process's memory unless CACHE_URL names a Redis all servers share, and then
-# sessions are read from it too (below); backups go to BACKUP_DIR, which they should share too. An optional read replica
-# (DATABASE_REPLICA_URL) serves the analyses, the supervisors' dashboard figures, a draft management
-# report's figures and the exports (crm.replica); every other read and every write goes to the
-# primary. The tests run it as a second connection to the test database (conftest.py).
+# sessions are read from it too (below); backups go to BACKUP_DIR, which they should share too.
+# An optional read replica (DATABASE_REPLICA_URL) serves the analyses, the supervisors' dashboard
+# figures, a draft management report's figures and the exports (crm.replica); every other read
+# and every write goes to the primary. The tests run it as a second connection to the test
+# database (conftest.py).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 DATABASE_REPLICA = None
