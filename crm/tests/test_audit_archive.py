@@ -9,6 +9,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import time
 
 import pytest
 from auditlog.models import LogEntry
@@ -238,5 +239,23 @@ def test_a_second_run_at_the_same_time_is_refused_and_changes_nothing(archive_di
         other.close()
     assert set(LogEntry.objects.values_list("pk", flat=True)) == before
     assert not archive_dir.exists() or not any(archive_dir.iterdir())
-    # The lock went with the other session: a run now archives.
+    # The lock goes with the other session. Its server process ends a moment after the
+    # client has closed the connection (CI once ran the next line too soon): wait for it.
+    _wait_until_the_advisory_lock_is_free(0x41554449)
+    # A run now archives.
     assert archive_audit_log(actor=admin, older_than_days=30).count == len(before)
+
+
+def _wait_until_the_advisory_lock_is_free(key, seconds=10):
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                [key],
+            )
+            if not cursor.fetchone()[0]:
+                return
+            assert time.monotonic() < deadline, "the closed session's advisory lock was never released"
+            time.sleep(0.05)
