@@ -38,9 +38,10 @@ account manager and 30 % by the supervisor, of the three dictionary types, with 
 timeline (services_serviceevent: created, assigned — re-assigned for 5 % —, then per round handled
 and feedback) as services.actions would have written it: the request's status, assignee, latest
 handling, result and satisfaction, first_assigned_at, first_handled_at, archived_at and rounds
-agree with its events. Recent ones are mostly open (new, assigned, handled), older ones mostly
-archived; 15 % of the archived ones and some open ones went round more than once (an unsatisfied
-feedback of 1–2 before each further round). Loaded like the opportunities.
+agree with its events, and its customer_manager_id is the customer's account manager. Recent
+ones are mostly open (new, assigned, handled), older ones mostly archived; 15 % of the archived
+ones and some open ones went round more than once (an unsatisfied feedback of 1–2 before each
+further round). Loaded like the opportunities.
 
 Losses (``--losses``; on top of a customer load): raises the warnings with the real detection
 (customers.actions.losses.detect_losses) if no record is open, then moves a share of the warnings
@@ -149,6 +150,7 @@ SERVICE_COLUMNS = [
     "id", "service_type_id", "title", "customer_id", "request", "status", "created_by_id", "created_at",
     "updated_at", "assigned_to_id", "assigned_at", "handling", "handled_by_id", "handled_at", "result",
     "satisfaction", "first_assigned_at", "first_handled_at", "archived_at", "rounds", "title_bigrams",
+    "customer_manager_id",
 ]  # fmt: skip
 EVENT_COLUMNS = ["id", "service_request_id", "kind", "round", "actor_id", "at", "assignee_id", "text", "satisfaction"]
 # (title, request) by service type (crm.dictionary values).
@@ -1026,8 +1028,8 @@ def _load_services(args, lap):
         day = rng.choices(days, cum_weights=day_weights)[0]
         created = working(dt.datetime.combine(day, dt.time(), tzinfo=tz) + dt.timedelta(hours=rng.uniform(9, 18)))
         # A customer entered before the request (the earliest one if none was).
-        customer, manager, _entered = customers[rng.randrange(max(1, bisect.bisect_left(entered, created)))]
-        manager = manager if manager in managers else rng.choice(manager_ids)
+        customer, owner, _entered = customers[rng.randrange(max(1, bisect.bisect_left(entered, created)))]
+        manager = owner if owner in managers else rng.choice(manager_ids)
         status = _service_status(rng, (today - created.date()).days)
         rounds = _service_rounds(rng, status)
         counts[status] += 1
@@ -1070,6 +1072,7 @@ def _load_services(args, lap):
                 pk, types[kind], title, customer, request, status, creator, stamp(created), stamp(last),
                 assignee, stamp(assigned_at), handling, handled_by, stamp(handled_at), result, satisfaction,
                 stamp(first_assigned), stamp(first_handled), stamp(archived_at), rounds, name_bigrams(title),
+                owner,  # the customer's manager, as services/0003's triggers keep it
             )
         )  # fmt: skip
         for event_kind, number, actor, moment, event_assignee, text, score in timeline:
