@@ -403,6 +403,10 @@ def interpreter(python):
 # --- report ----------------------------------------------------------------------------------------
 
 
+def counted(number, noun):
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
@@ -487,15 +491,16 @@ def main():
         process, port = start_gunicorn(args)
         host = "127.0.0.1"
         kind = f"gthread, {args.threads} threads each" if args.threads > 1 else "sync"
-        server = f"gunicorn, {args.workers} {kind} workers on {interpreter(args.python)}"
+        server = f"gunicorn, {counted(args.workers, kind + ' worker')} on {interpreter(args.python)}"
     try:
         managers = sum(1 for _, role, _ in users if role == "manager")
         sessions = "in the database and Redis (CACHE_URL)" if settings.CACHE_URL else "in the database"
         print(
-            f"# Load test: {len(users)} users ({managers} account managers, {len(users) - managers} supervisors), "
+            f"# Load test: {len(users)} users ({counted(managers, 'account manager')}, "
+            f"{counted(len(users) - managers, 'supervisor')}), "
             f"{server}, DEBUG {'on' if settings.DEBUG else 'off'}, sessions {sessions}; "
             f"{database}, {customers:,} customers; "
-            f"{dt.datetime.now():%Y-%m-%d %H:%M}",
+            f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
             flush=True,
         )
         print(f"Mix: {args.mix}; at most {args.requests} requests or {args.seconds:g} s", flush=True)

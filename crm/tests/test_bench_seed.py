@@ -2,7 +2,8 @@
 benchmarks' README runs (customers, opportunities, service requests, losses, orders, the audit log
 on PostgreSQL, the heavy account manager) loads, and the rows keep the rules the app's own writes
 and triggers keep. The seed writes with COPY or executemany, not through the models, so a new
-column or trigger the seed does not know about shows here, not at the next benchmark."""
+column or trigger the seed does not know about shows here, not at the next benchmark. Then a short
+bench/load.py on that database: every page of its mix answers, for both roles."""
 
 import json
 import subprocess
@@ -41,16 +42,16 @@ print(json.dumps({
 """
 
 
-def seed(env, *args):
+def bench(env, script, *args):
     result = subprocess.run(  # noqa: S603 - our own script with a fixed argument list
-        [sys.executable, "bench/seed.py", *args],
+        [sys.executable, f"bench/{script}", *args],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, f"bench/seed.py {' '.join(args)}: {result.stdout[-1000:]}{result.stderr[-2000:]}"
+    assert result.returncode == 0, f"bench/{script} {' '.join(args)}: {result.stdout[-1000:]}{result.stderr[-2000:]}"
     return result
 
 
@@ -68,14 +69,15 @@ def scratch_env(tmp_path):
 
 def test_every_seed_step_loads_rows_the_app_accepts(scratch_env):
     manage(scratch_env, "migrate", "--noinput")
-    seed(
+    bench(
         scratch_env,
+        "seed.py",
         *("--customers", str(SIZES["customers"]), "--opportunities", str(SIZES["opportunities"])),
         *("--services", str(SIZES["services"]), "--losses", "--orders", str(SIZES["orders"])),
         *("--heavy-manager", str(SIZES["heavy"])),
     )
     if connection.vendor == "postgresql":
-        seed(scratch_env, "--audit", str(SIZES["audit"]))
+        bench(scratch_env, "seed.py", "--audit", str(SIZES["audit"]))
 
     found = json.loads(manage(scratch_env, "shell", "-c", CHECKS).stdout.strip().splitlines()[-1])
 
@@ -90,3 +92,19 @@ def test_every_seed_step_loads_rows_the_app_accepts(scratch_env):
     assert found["orders"] == SIZES["orders"]
     if connection.vendor == "postgresql":
         assert found["audit"] >= SIZES["audit"]
+
+    # The load test on it: four users (three account managers and a supervisor), every page kind.
+    report = bench(scratch_env, "load.py", "--workers", "1", "--users", "4", "--requests", "60", "--seconds", "60")
+    rows = {cells[0]: cells[1:] for line in report.stdout.splitlines() if (cells := _cells(line))}
+    assert "4 users (3 account managers, 1 supervisor)" in report.stdout
+    for kind in ("list", "search", "customer", "orders", "services", "board"):
+        requests, _per_second, _median, _p95, errors = rows[kind]
+        assert int(requests) > 0 and errors == "0", (kind, rows[kind])
+    assert rows["**all**"][0] == "60" and rows["**all**"][-1] == "0"
+
+
+def _cells(line):
+    """The cells of a Markdown table row of bench/load.py's report, or None."""
+    if not line.startswith("| ") or line.startswith("| page") or line.startswith("|---"):
+        return None
+    return [cell.strip() for cell in line.strip("|").split("|")]
