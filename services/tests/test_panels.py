@@ -177,6 +177,29 @@ def test_the_panel_costs_one_query_and_shows_ten_open_and_five_archived(request,
         assert ('data-testid="more-open-service-requests"' in html) is (count > 10)
 
 
+def test_the_panel_shows_the_longest_waiting_open_and_the_latest_archived_requests_in_order(
+    manager_ann, supervisor_sue
+):
+    """Open: the ten oldest, oldest first; archived: the five archived last, newest first, whatever
+    order they were made in."""
+    customer = make_customer(manager_ann, name="排序服务客户有限公司")
+    now = timezone.now()
+    for number, days in enumerate((5, 12, 1, 9, 3, 11, 7, 2, 10, 4, 8, 6)):
+        opened = make_request(manager_ann, customer, title=f"待办{number:02d}")
+        ServiceRequest.objects.filter(pk=opened.pk).update(created_at=now - timedelta(days=days))
+    for number, days in enumerate((30, 2, 25, 1, 40, 5, 3)):
+        done = archived(manager_ann, customer, manager_ann, supervisor=supervisor_sue, title=f"归档{number:02d}")
+        ServiceRequest.objects.filter(pk=done.pk).update(archived_at=now - timedelta(days=days))
+    html = panel(manager_ann, customer)
+    assert re.findall(r"待办\d\d", section(html, "open-service-requests")) == [
+        "待办01", "待办05", "待办08", "待办03", "待办10", "待办06", "待办11", "待办00", "待办09", "待办04"
+    ]  # fmt: skip
+    assert 'data-testid="more-open-service-requests"' in html
+    assert re.findall(r"归档\d\d", section(html, "archived-service-requests")) == [
+        "归档03", "归档01", "归档06", "归档05", "归档02"
+    ]  # fmt: skip
+
+
 def test_the_customer_page_shows_the_services_panel(client, manager_ann, served):
     client.force_login(manager_ann)
     html = client.get(served["customer"].get_absolute_url()).content.decode()
