@@ -322,7 +322,9 @@ def action_label(entry):
     change = (entry.changes or {}).get(RECYCLE_FIELD) if isinstance(entry.changes, dict) else None
     if entry.action == LogEntry.Action.UPDATE and RECYCLE_FIELD in _model_fields(model) and isinstance(change, list):
         return RECYCLE_LABELS[_empty(change[0]) and not _empty(change[-1])]
-    return ACTION_LABELS.get(entry.action, entry.get_action_display())
+    label = ACTION_LABELS.get(entry.action)
+    # Django's get_FOO_display() rebuilds a dictionary of the field's choices at each call.
+    return label if label is not None else entry.get_action_display()
 
 
 def action_condition(value):
